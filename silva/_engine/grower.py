@@ -1,0 +1,253 @@
+"""Grow one tree from per-row gradients: the loop every model of the family shares.
+
+Depth-wise growth splits a whole level at once (one histogram kernel call for the level); leaf-wise
+growth always splits the open leaf of highest gain (LightGBM's best-first). Both build only the smaller
+child's histogram and get the larger by subtraction, and keep rows as slices of one index array.
+"""
+import heapq
+import time
+
+import numpy as np
+
+from .._dtypes import G_H_DTYPE, HIST_DTYPE, INDEX_DTYPE, N_CHANNELS
+from .histogram import build_histograms, build_root_histogram, gather_gradients, subtract_histograms
+from .partition import partition_node
+from .splitting import find_best_splits, leaf_weight
+from .tree import TreeBuilder
+
+
+class HistogramPool:
+    """Reusable histogram slots (n_features x n_bins x 3 each); grows by doubling when short."""
+
+    def __init__(self, n_features, n_bins, capacity=4):
+        self.hists = np.zeros((capacity, n_features, n_bins, N_CHANNELS), dtype=HIST_DTYPE)
+        self.free = list(range(capacity - 1, -1, -1))
+
+    def acquire(self):
+        if not self.free:
+            cap = self.hists.shape[0]
+            grown = np.zeros((2 * cap,) + self.hists.shape[1:], dtype=HIST_DTYPE)
+            grown[:cap] = self.hists
+            self.hists = grown
+            self.free = list(range(2 * cap - 1, cap - 1, -1))
+        return self.free.pop()
+
+    def release(self, slot):
+        if slot >= 0:
+            self.free.append(slot)
+
+
+class _Node:
+    __slots__ = ("id", "start", "stop", "G", "H", "N", "depth", "slot", "best", "candidates")
+
+    def __init__(self, node_id, start, stop, G, H, N, depth):
+        self.id, self.start, self.stop = node_id, start, stop
+        self.G, self.H, self.N, self.depth = G, H, N, depth
+        self.slot = -1
+        self.best = None
+        self.candidates = None
+
+
+class TreeGrower:
+    """Grows trees on one binned dataset; buffers are allocated once per fit and reused.
+
+    Parameters
+    ----------
+    X_binned : (n_samples, n_features) F-ordered bins.
+    n_value_bins, missing_bin, thresholds : from the fitted ``BinMapper``.
+    max_depth, max_leaves : None means unlimited (at least one must be set for leaf-wise growth).
+    grow_policy : "depthwise" or "leafwise".
+    reg_lambda, reg_alpha, gamma, min_child_weight, min_samples_leaf : split and leaf regularisation.
+    learning_rate : shrinkage applied to leaf values.
+    colsample_bynode : fraction of the tree's features drawn for each node.
+    """
+
+    def __init__(self, X_binned, n_value_bins, missing_bin, thresholds, *, max_depth=6, max_leaves=None,
+                 grow_policy="depthwise", reg_lambda=1.0, reg_alpha=0.0, gamma=0.0,
+                 min_child_weight=1.0, min_samples_leaf=1, learning_rate=1.0, colsample_bynode=1.0):
+        self.X_binned = X_binned
+        self.n_value_bins = np.ascontiguousarray(n_value_bins, dtype=np.int64)
+        self.missing_bin = missing_bin
+        self.thresholds = thresholds
+        self.max_depth = max_depth
+        self.max_leaves = max_leaves
+        self.grow_policy = grow_policy
+        self.reg_lambda, self.reg_alpha = float(reg_lambda), float(reg_alpha)
+        self.min_child_weight = float(min_child_weight)
+        self.min_samples_leaf = max(1, int(min_samples_leaf))
+        self.learning_rate = float(learning_rate)
+        self.colsample_bynode = float(colsample_bynode)
+        self.split_params = np.array([self.reg_lambda, self.reg_alpha, float(gamma), self.min_child_weight,
+                                      float(self.min_samples_leaf)])
+        n_samples, n_features = X_binned.shape
+        self.ordered_g = np.empty(n_samples, dtype=G_H_DTYPE)
+        self.ordered_h = np.empty(n_samples, dtype=G_H_DTYPE)
+        self.buffer = np.empty(n_samples, dtype=INDEX_DTYPE)
+        self.pool = HistogramPool(n_features, missing_bin + 1)
+        self.timers = {"histogram": 0.0, "split": 0.0, "partition": 0.0}
+
+    # ------------------------------------------------------------------ public
+    def grow(self, g, h, sample_indices, n_rows, features, rng):
+        """Grow one tree on rows ``sample_indices[:n_rows]`` (reordered in place).
+
+        ``n_rows == len(g)`` with ``sample_indices`` the identity means all rows in natural order.
+        Returns the node table and the leaves' (start, stop, value) slices of ``sample_indices``.
+        """
+        self.g, self.h, self.si = g, h, sample_indices
+        self.features = np.ascontiguousarray(features, dtype=np.int64)
+        self.rng = rng
+        self.builder = TreeBuilder()
+        self.nodes = []
+        root = self._root(n_rows)
+        if self.grow_policy == "leafwise":
+            self._grow_leafwise(root)
+        else:
+            self._grow_depthwise(root)
+        for node in self.nodes:
+            self.pool.release(node.slot)
+            node.slot = -1
+        leaves = sorted((n for n in self.nodes if self.builder.columns["left"][n.id] == -1),
+                        key=lambda n: n.start)
+        starts = np.array([n.start for n in leaves], dtype=np.int64)
+        stops = np.array([n.stop for n in leaves], dtype=np.int64)
+        values = np.array([self.builder.columns["value"][n.id] for n in leaves], dtype=np.float64)
+        return self.builder.finish(), starts, stops, values
+
+    # ------------------------------------------------------------------ nodes
+    def _new_node(self, start, stop, G, H, N, depth):
+        value = self.learning_rate * leaf_weight(G, H, self.reg_lambda, self.reg_alpha)
+        node = _Node(self.builder.add_node(value, H, N), start, stop, G, H, N, depth)
+        self.nodes.append(node)
+        return node
+
+    def _splittable(self, node):
+        return ((self.max_depth is None or node.depth < self.max_depth)
+                and node.N >= 2 * self.min_samples_leaf and node.H >= 2 * self.min_child_weight)
+
+    def _root(self, n_rows):
+        t0 = time.perf_counter()
+        slot = self.pool.acquire()
+        hists = self.pool.hists
+        if n_rows == self.g.size and self.si is None:
+            build_root_histogram(self.X_binned, self.g, self.h, self.features, hists[slot])
+            self.si = np.arange(n_rows, dtype=INDEX_DTYPE)
+        else:
+            starts = np.array([0], dtype=np.int64)
+            stops = np.array([n_rows], dtype=np.int64)
+            gather_gradients(self.si, starts, stops, self.g, self.h, self.ordered_g, self.ordered_h)
+            build_histograms(self.X_binned, self.si, self.ordered_g, self.ordered_h, starts, stops,
+                             self.features, np.array([slot], dtype=np.int64), hists)
+        G, H, N = hists[slot, self.features[0]].sum(axis=0)
+        self.timers["histogram"] += time.perf_counter() - t0
+        root = self._new_node(0, n_rows, G, H, N, 0)
+        root.slot = slot
+        if self._splittable(root):
+            self._find_splits([root])
+        return root
+
+    # ------------------------------------------------------------------ kernels
+    def _find_splits(self, nodes):
+        t0 = time.perf_counter()
+        n_cand = self.features.size
+        if self.colsample_bynode < 1.0:
+            n_cand = max(1, int(self.colsample_bynode * self.features.size))
+        candidates = np.empty((len(nodes), n_cand), dtype=np.int64)
+        for j, node in enumerate(nodes):
+            if n_cand == self.features.size:
+                candidates[j] = self.features
+            else:
+                candidates[j] = np.sort(self.rng.choice(self.features, n_cand, replace=False))
+        slots = np.array([n.slot for n in nodes], dtype=np.int64)
+        sums = np.array([[n.G, n.H, n.N] for n in nodes], dtype=np.float64)
+        best = np.empty((len(nodes), 7), dtype=np.float64)
+        find_best_splits(self.pool.hists, slots, sums, candidates, self.n_value_bins, self.missing_bin,
+                         self.split_params, best)
+        for j, node in enumerate(nodes):
+            node.best = best[j] if best[j, 0] > -np.inf else None
+        self.timers["split"] += time.perf_counter() - t0
+
+    def _split(self, node):
+        """Partition the node's rows and create its two children (sums from the split record)."""
+        t0 = time.perf_counter()
+        gain, f, b, miss_left, GL, HL, NL = node.best
+        f, b, miss_left = int(f), int(b), int(miss_left)
+        n_left = partition_node(self.X_binned, self.si, self.buffer, node.start, node.stop, f, b,
+                                bool(miss_left), self.missing_bin)
+        self.timers["partition"] += time.perf_counter() - t0
+        mid = node.start + n_left
+        left = self._new_node(node.start, mid, GL, HL, NL, node.depth + 1)
+        right = self._new_node(mid, node.stop, node.G - GL, node.H - HL, node.N - NL, node.depth + 1)
+        t = self.thresholds[f]
+        threshold = t[b] if b < t.size else np.inf
+        self.builder.set_split(node.id, f, threshold, b, miss_left, left.id, right.id, gain)
+        return left, right
+
+    def _children_histograms(self, pairs):
+        """Histograms (and then best splits) of the splittable children of freshly split parents."""
+        t0 = time.perf_counter()
+        build, subtract, need = [], [], []
+        for parent, left, right in pairs:
+            need_l, need_r = self._splittable(left), self._splittable(right)
+            if not (need_l or need_r):
+                continue
+            small, large = (left, right) if left.N <= right.N else (right, left)
+            small.slot = self.pool.acquire()
+            build.append(small)
+            if (need_l if large is left else need_r):
+                large.slot = self.pool.acquire()
+                subtract.append((parent.slot, small.slot, large.slot))
+            need.extend(c for c, ok in ((left, need_l), (right, need_r)) if ok)
+        if build:
+            starts = np.array([n.start for n in build], dtype=np.int64)
+            stops = np.array([n.stop for n in build], dtype=np.int64)
+            slots = np.array([n.slot for n in build], dtype=np.int64)
+            gather_gradients(self.si, starts, stops, self.g, self.h, self.ordered_g, self.ordered_h)
+            build_histograms(self.X_binned, self.si, self.ordered_g, self.ordered_h, starts, stops,
+                             self.features, slots, self.pool.hists)
+        if subtract:
+            p, s, l = (np.array(col, dtype=np.int64) for col in zip(*subtract))
+            subtract_histograms(self.pool.hists, p, s, l, self.features)
+        self.timers["histogram"] += time.perf_counter() - t0
+        for parent, _, _ in pairs:
+            self.pool.release(parent.slot)
+            parent.slot = -1
+        for node in build:
+            if node not in need:
+                self.pool.release(node.slot)
+                node.slot = -1
+        if need:
+            self._find_splits(need)
+
+    # ------------------------------------------------------------------ policies
+    def _grow_depthwise(self, root):
+        frontier = [root]
+        n_leaves = 1
+        while frontier:
+            to_split = [n for n in frontier if n.best is not None]
+            if self.max_leaves is not None:
+                room = self.max_leaves - n_leaves
+                to_split = sorted(to_split, key=lambda n: (-n.best[0], n.id))[:max(room, 0)]
+                to_split.sort(key=lambda n: n.id)
+            if not to_split:
+                break
+            pairs = []
+            for node in to_split:
+                left, right = self._split(node)
+                pairs.append((node, left, right))
+                n_leaves += 1
+            self._children_histograms(pairs)
+            frontier = [c for _, l, r in pairs for c in (l, r)]
+
+    def _grow_leafwise(self, root):
+        heap = []
+        if root.best is not None:
+            heapq.heappush(heap, (-root.best[0], root.id, root))
+        n_leaves = 1
+        while heap and (self.max_leaves is None or n_leaves < self.max_leaves):
+            _, _, node = heapq.heappop(heap)
+            left, right = self._split(node)
+            n_leaves += 1
+            self._children_histograms([(node, left, right)])
+            for child in (left, right):
+                if child.best is not None:
+                    heapq.heappush(heap, (-child.best[0], child.id, child))

@@ -1,0 +1,93 @@
+"""Compiled prediction over a forest's flat node arrays, parallel over blocks of rows."""
+import numpy as np
+from numba import njit, prange
+
+_BLOCK = 64  # rows walked together through each tree, so a tree's nodes stay in cache
+
+
+@njit(parallel=True, cache=True)
+def predict_raw(X, feature, threshold, missing_left, left, right, value, tree_offsets, tree_output,
+                t_begin, t_end, out):
+    """out[i, tree_output[t]] += leaf value of row i in tree t, for trees t_begin..t_end-1."""
+    n = X.shape[0]
+    n_blocks = (n + _BLOCK - 1) // _BLOCK
+    for blk in prange(n_blocks):
+        lo = blk * _BLOCK
+        hi = min(lo + _BLOCK, n)
+        for t in range(t_begin, t_end):
+            base = tree_offsets[t]
+            k = tree_output[t]
+            for i in range(lo, hi):
+                node = base
+                while left[node] != -1:
+                    x = X[i, feature[node]]
+                    if np.isnan(x):
+                        go_left = missing_left[node] == 1
+                    else:
+                        go_left = x <= threshold[node]
+                    node = base + (left[node] if go_left else right[node])
+                out[i, k] += value[node]
+
+
+@njit(parallel=True, cache=True)
+def predict_binned(X_binned, missing_bin, feature, bin_threshold, missing_left, left, right, value,
+                   tree_offsets, tree_output, t_begin, t_end, out):
+    """As ``predict_raw`` on data binned with the training thresholds (validation sets, unsampled rows)."""
+    n = X_binned.shape[0]
+    n_blocks = (n + _BLOCK - 1) // _BLOCK
+    for blk in prange(n_blocks):
+        lo = blk * _BLOCK
+        hi = min(lo + _BLOCK, n)
+        for t in range(t_begin, t_end):
+            base = tree_offsets[t]
+            k = tree_output[t]
+            for i in range(lo, hi):
+                node = base
+                while left[node] != -1:
+                    b = X_binned[i, feature[node]]
+                    if b == missing_bin:
+                        go_left = missing_left[node] == 1
+                    else:
+                        go_left = b <= bin_threshold[node]
+                    node = base + (left[node] if go_left else right[node])
+                out[i, k] += value[node]
+
+
+@njit(parallel=True, cache=True)
+def add_leaf_values(raw, sample_indices, leaf_starts, leaf_stops, leaf_values):
+    """Training scores from leaf slices of the row-index array: no tree walk needed.
+
+    Leaves are sorted by start and tile ``[leaf_starts[0], leaf_stops[-1])``; blocks of positions
+    are spread over threads whatever the number of leaves.
+    """
+    if leaf_starts.size == 0:
+        return
+    lo_all = leaf_starts[0]
+    n = leaf_stops[-1] - lo_all
+    block = 4096
+    for blk in prange((n + block - 1) // block):
+        lo = lo_all + blk * block
+        hi = min(lo + block, lo_all + n)
+        j = np.searchsorted(leaf_starts, lo, side="right") - 1
+        for pos in range(lo, hi):
+            while pos >= leaf_stops[j]:
+                j += 1
+            raw[sample_indices[pos]] += leaf_values[j]
+
+
+def forest_predict_raw(forest, X, n_outputs, baseline, t_end=None):
+    """Raw scores (n_samples, n_outputs) of ``X`` from the baseline plus trees [0, t_end)."""
+    out = np.empty((X.shape[0], n_outputs), dtype=np.float64)
+    out[:] = baseline
+    t_end = forest.n_trees if t_end is None else t_end
+    nd = forest.nodes
+    predict_raw(X, nd["feature"], nd["threshold"], nd["missing_left"], nd["left"], nd["right"],
+                nd["value"], forest.tree_offsets, forest.tree_output, 0, t_end, out)
+    return out
+
+
+def forest_add_binned(forest, X_binned, missing_bin, raw, t_begin, t_end):
+    nd = forest.nodes
+    predict_binned(X_binned, missing_bin, nd["feature"], nd["bin_threshold"], nd["missing_left"],
+                   nd["left"], nd["right"], nd["value"], forest.tree_offsets, forest.tree_output,
+                   t_begin, t_end, raw)

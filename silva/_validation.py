@@ -1,0 +1,63 @@
+"""Input checks shared by every estimator: errors name the problem."""
+import numbers
+
+import numpy as np
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import _check_sample_weight, validate_data
+
+FLOAT_DTYPES = (np.float64, np.float32)
+
+
+def check_fit_X_y(estimator, X, y, *, classifier):
+    """X as float32/float64 (NaN allowed as missing, inf refused), y 1-D."""
+    X, y = validate_data(estimator, X, y, dtype=FLOAT_DTYPES, ensure_all_finite="allow-nan",
+                         y_numeric=not classifier)
+    if classifier:
+        check_classification_targets(y)
+    if y.dtype.kind in "fc" and not np.all(np.isfinite(y)):
+        raise ValueError("y contains NaN or infinity; remove or impute those rows before fitting")
+    return X, y
+
+
+def check_predict_X(estimator, X):
+    return validate_data(estimator, X, reset=False, dtype=FLOAT_DTYPES, ensure_all_finite="allow-nan")
+
+
+def check_weights(sample_weight, X):
+    """float64 weights, or None when absent; negative, NaN, inf or all-zero weights are refused."""
+    if sample_weight is None:
+        return None
+    sw = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
+    if not np.all(np.isfinite(sw)):
+        raise ValueError("sample_weight contains NaN or infinity")
+    return sw
+
+
+def check_eval_set(eval_set):
+    if eval_set is None:
+        return []
+    if isinstance(eval_set, tuple) and len(eval_set) == 2 and not isinstance(eval_set[0], tuple):
+        eval_set = [eval_set]
+    out = []
+    for item in eval_set:
+        if not (isinstance(item, (tuple, list)) and len(item) == 2):
+            raise ValueError("eval_set must be a list of (X, y) pairs")
+        out.append(tuple(item))
+    return out
+
+
+def check_number(name, value, *, low=None, high=None, low_open=False, high_open=False, integer=False,
+                 allow_none=False):
+    """Check one numeric parameter against its range; the error names the parameter."""
+    if value is None and allow_none:
+        return
+    kind = numbers.Integral if integer else numbers.Real
+    if isinstance(value, bool) or not isinstance(value, kind):
+        raise ValueError(f"{name} must be {'an integer' if integer else 'a number'}"
+                         f"{' or None' if allow_none else ''}, got {value!r}")
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value!r}")
+    if low is not None and (value < low or (low_open and value == low)):
+        raise ValueError(f"{name} must be {'>' if low_open else '>='} {low}, got {value!r}")
+    if high is not None and (value > high or (high_open and value == high)):
+        raise ValueError(f"{name} must be {'<' if high_open else '<='} {high}, got {value!r}")

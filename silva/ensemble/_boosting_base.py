@@ -1,0 +1,246 @@
+"""The boosting loop shared by the boosters: bin once, then per round gradients -> trees -> scores.
+
+Estimators only configure it (loss, grower parameters); the engine does the work.
+"""
+import time
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted
+
+from .._dtypes import G_H_DTYPE, INDEX_DTYPE
+from .._params import validate_params
+from .._threads import numba_threads
+from .._validation import check_eval_set, check_fit_X_y, check_predict_X, check_weights
+from ..data import BinMapper
+from .._engine.grower import TreeGrower
+from .._engine.predict import add_leaf_values, forest_add_binned, forest_predict_raw
+from .._engine.tree import Forest
+
+_MODEL_STATE_FIELDS = ("n_features_in_", "n_iter_", "best_iteration_", "evals_result_")
+
+
+class BaseBoost(BaseEstimator):
+    """Regularised second-order histogram boosting; subclasses pick the loss and the output."""
+
+    _is_classifier = False
+
+    def __init__(self, *, n_estimators=100, learning_rate=0.1, max_depth=6, max_leaves=None,
+                 grow_policy="depthwise", min_child_weight=1.0, min_samples_leaf=1, reg_lambda=1.0,
+                 reg_alpha=0.0, gamma=0.0, subsample=1.0, colsample_bytree=1.0, colsample_bynode=1.0,
+                 max_bin=255, objective=None, n_iter_no_change=None, validation_fraction=None, tol=1e-7,
+                 random_state=None, n_jobs=None, verbose=0):
+        self.n_estimators = n_estimators
+        self.learning_rate = learning_rate
+        self.max_depth = max_depth
+        self.max_leaves = max_leaves
+        self.grow_policy = grow_policy
+        self.min_child_weight = min_child_weight
+        self.min_samples_leaf = min_samples_leaf
+        self.reg_lambda = reg_lambda
+        self.reg_alpha = reg_alpha
+        self.gamma = gamma
+        self.subsample = subsample
+        self.colsample_bytree = colsample_bytree
+        self.colsample_bynode = colsample_bynode
+        self.max_bin = max_bin
+        self.objective = objective
+        self.n_iter_no_change = n_iter_no_change
+        self.validation_fraction = validation_fraction
+        self.tol = tol
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+        self.verbose = verbose
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        return tags
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, X, y, sample_weight=None, eval_set=None):
+        """Fit on (X, y); ``eval_set`` is a list of (X, y) pairs scored every round (the last one
+        drives early stopping when ``n_iter_no_change`` is set)."""
+        validate_params(self)
+        X, y = check_fit_X_y(self, X, y, classifier=self._is_classifier)
+        sw = check_weights(sample_weight, X)
+        y = self._encode_y(y)
+        loss = self._make_loss()
+        evals = [(f"validation_{i}", check_predict_X(self, Xv), self._encode_y(np.asarray(yv), fitted=True))
+                 for i, (Xv, yv) in enumerate(check_eval_set(eval_set))]
+        rng = check_random_state(self.random_state)
+        early = self.n_iter_no_change is not None
+        if early and not evals:
+            X, y, sw, Xv, yv = self._hold_out(X, y, sw, rng)
+            evals = [("validation", Xv, yv)]
+        with numba_threads(self.n_jobs):
+            self._boost(X, y, sw, loss, evals, rng, early)
+        return self
+
+    def _hold_out(self, X, y, sw, rng):
+        frac = 0.1 if self.validation_fraction is None else self.validation_fraction
+        stratify = y if self._is_classifier else None
+        seed = rng.randint(np.iinfo(np.int32).max)
+        parts = train_test_split(X, y, *(() if sw is None else (sw,)), test_size=frac,
+                                 stratify=stratify, random_state=seed)
+        X_tr, X_v, y_tr, y_v = parts[:4]
+        sw_tr = None if sw is None else parts[4]
+        return X_tr, y_tr, sw_tr, X_v, y_v
+
+    def _boost(self, X, y, sw, loss, evals, rng, early):
+        t_start = time.perf_counter()
+        n, d = X.shape
+        mapper = BinMapper(self.max_bin, random_state=rng.randint(np.iinfo(np.int32).max))
+        Xb = mapper.fit_transform(X, sw)
+        eval_binned = [(name, mapper.transform(Xv), yv) for name, Xv, yv in evals]
+        K = loss.n_outputs(getattr(self, "n_classes_", None))
+        baseline = loss.baseline(y, sw)
+        raw = np.empty((n, K))
+        raw[:] = baseline
+        eval_raw = []
+        for _, Xbv, _ in eval_binned:
+            r = np.empty((Xbv.shape[0], K))
+            r[:] = baseline
+            eval_raw.append(r)
+        g = np.empty((K, n), dtype=G_H_DTYPE)
+        h = np.empty((K, n), dtype=G_H_DTYPE)
+        grower = TreeGrower(
+            Xb, mapper.n_value_bins_, mapper.missing_bin_, mapper.thresholds_, max_depth=self.max_depth,
+            max_leaves=self.max_leaves, grow_policy=self.grow_policy, reg_lambda=self.reg_lambda,
+            reg_alpha=self.reg_alpha, gamma=self.gamma, min_child_weight=self.min_child_weight,
+            min_samples_leaf=self.min_samples_leaf, learning_rate=self.learning_rate,
+            colsample_bynode=self.colsample_bynode)
+        n_rows = n if self.subsample >= 1.0 else max(1, int(self.subsample * n))
+        n_cols = d if self.colsample_bytree >= 1.0 else max(1, int(self.colsample_bytree * d))
+        all_features = np.arange(d, dtype=np.int64)
+        trees, outputs = [], []
+        history = {name: {loss.metric_name: []} for name, _, _ in eval_binned}
+        best_score, best_iter = np.inf, 0
+        timers = {"gradients": 0.0, "scores": 0.0, "eval": 0.0}
+        for it in range(self.n_estimators):
+            t0 = time.perf_counter()
+            loss.gradients(y, raw, sw, g, h)
+            timers["gradients"] += time.perf_counter() - t0
+            rows = None
+            if n_rows < n:
+                rows = np.sort(rng.choice(n, n_rows, replace=False)).astype(INDEX_DTYPE)
+            round_trees = []
+            for k in range(K):
+                features = all_features if n_cols == d else np.sort(rng.choice(d, n_cols, replace=False))
+                tree, starts, stops, values = grower.grow(g[k], h[k], None if rows is None else rows.copy(),
+                                                          n_rows, features, rng)
+                round_trees.append(tree)
+                t0 = time.perf_counter()
+                if rows is None:
+                    add_leaf_values(raw[:, k], grower.si, starts, stops, values)
+                timers["scores"] += time.perf_counter() - t0
+            trees.extend(round_trees)
+            outputs.extend(range(K))
+            t0 = time.perf_counter()
+            round_forest = Forest.from_trees(round_trees, np.arange(K))
+            if rows is not None:
+                forest_add_binned(round_forest, Xb, mapper.missing_bin_, raw, 0, K)
+            for (name, Xbv, yv), r in zip(eval_binned, eval_raw):
+                forest_add_binned(round_forest, Xbv, mapper.missing_bin_, r, 0, K)
+                history[name][loss.metric_name].append(loss.metric(yv, r, None))
+            timers["eval"] += time.perf_counter() - t0
+            if eval_binned:
+                score = history[eval_binned[-1][0]][loss.metric_name][-1]
+                if score < best_score - self.tol:
+                    best_score, best_iter = score, it
+            if self.verbose and (it % self.verbose == 0 or it == self.n_estimators - 1):
+                metrics = "  ".join(f"{name}-{m}: {v[-1]:.6f}" for name, hist in history.items()
+                                    for m, v in hist.items())
+                print(f"[{it}] {metrics}  elapsed {time.perf_counter() - t_start:.2f}s", flush=True)
+            if early and it - best_iter >= self.n_iter_no_change:
+                if self.verbose:
+                    print(f"Stopping: no improvement in {self.n_iter_no_change} rounds; best round "
+                          f"{best_iter}, {loss.metric_name} {best_score:.6f}", flush=True)
+                break
+        n_iter = best_iter + 1 if early else it + 1
+        forest = Forest.from_trees(trees, outputs)
+        if forest.n_trees > n_iter * K:
+            forest = forest.truncate(n_iter * K)
+        self._forest = forest
+        self._baseline = baseline
+        self._n_outputs = K
+        self.n_iter_ = n_iter
+        self.best_iteration_ = best_iter if early else None
+        self.evals_result_ = history
+        if self.verbose:
+            phases = {**grower.timers, **timers}
+            print("phases (s): " + ", ".join(f"{k} {v:.3f}" for k, v in phases.items())
+                  + f"; total {time.perf_counter() - t_start:.3f}", flush=True)
+
+    # ------------------------------------------------------------------ predict
+    def _raw_predict(self, X):
+        check_is_fitted(self, "_forest")
+        X = check_predict_X(self, X)
+        with numba_threads(self.n_jobs):
+            return forest_predict_raw(self._forest, X, self._n_outputs, self._baseline)
+
+    @property
+    def feature_importances_(self):
+        """Total split gain per feature, normalised to sum to 1 (zeros for a model without splits)."""
+        check_is_fitted(self, "_forest")
+        gains = self._forest.feature_gains(self.n_features_in_)
+        total = gains.sum()
+        return gains / total if total > 0 else gains
+
+    def save(self, path):
+        """Write the fitted model to ``path`` (versioned JSON; read back with ``silva.load``)."""
+        from ..io import save
+        save(self, path)
+
+    # ------------------------------------------------------------------ model state
+    def _get_model_state(self):
+        check_is_fitted(self, "_forest")
+        params = self.get_params(deep=False)
+        custom = callable(params["objective"])
+        if custom:
+            params["objective"] = None  # code is never stored; predictions only need the link
+        state = {"params": params, "custom_objective": custom, "forest": self._forest.to_state(),
+                 "baseline": np.asarray(self._baseline, dtype=np.float64), "n_outputs": int(self._n_outputs)}
+        for name in _MODEL_STATE_FIELDS:
+            state[name] = getattr(self, name)
+        if hasattr(self, "feature_names_in_"):
+            state["feature_names_in_"] = np.asarray(self.feature_names_in_, dtype=str)
+        state.update(self._extra_state())
+        return state
+
+    @classmethod
+    def _from_model_state(cls, state):
+        est = cls(**state["params"])
+        validate_params(est)
+        n_features = int(state["n_features_in_"])
+        n_outputs = int(state["n_outputs"])
+        if n_features < 1 or n_outputs < 1:
+            raise ValueError("model has no features or no outputs")
+        est.n_features_in_ = n_features
+        est._n_outputs = n_outputs
+        est._restore_extra_state(state)
+        baseline = np.asarray(state["baseline"], dtype=np.float64)
+        if baseline.shape != (n_outputs,) or not np.all(np.isfinite(baseline)):
+            raise ValueError("baseline does not match the number of outputs")
+        est._baseline = baseline
+        est._forest = Forest.from_state(state["forest"], n_features, n_outputs)
+        est.n_iter_ = int(state["n_iter_"])
+        if est._forest.n_trees != est.n_iter_ * n_outputs:
+            raise ValueError("number of trees does not match n_iter_")
+        best = state["best_iteration_"]
+        est.best_iteration_ = None if best is None else int(best)
+        est.evals_result_ = state["evals_result_"]
+        if "feature_names_in_" in state:
+            names = np.asarray(state["feature_names_in_"], dtype=object)
+            if names.shape != (n_features,):
+                raise ValueError("feature_names_in_ does not match n_features_in_")
+            est.feature_names_in_ = names
+        return est
+
+    def _extra_state(self):
+        return {}
+
+    def _restore_extra_state(self, state):
+        pass
