@@ -4,7 +4,7 @@ import numpy as np
 X_DTYPE = np.float64            # raw features at predict time (float32 input is kept as is)
 X_BINNED_DTYPE = np.uint8       # bin indices while max_bin <= 255 (the NaN bin is max_bin)
 X_BINNED_DTYPE_WIDE = np.uint16  # exact / many-bin mode
-G_H_DTYPE = np.float32          # per-row gradients and hessians
+G_H_DTYPE = np.float64          # per-row gradients and hessians (float64: weight w equals w repeats)
 HIST_DTYPE = np.float64         # histogram sums: float64 so subtraction stays accurate
 Y_DTYPE = np.float64            # targets, raw scores
 INDEX_DTYPE = np.uint32         # row indices (up to 4 billion rows)

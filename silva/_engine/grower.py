@@ -10,8 +10,8 @@ import time
 import numpy as np
 
 from .._dtypes import G_H_DTYPE, HIST_DTYPE, INDEX_DTYPE, N_CHANNELS
-from .histogram import build_histograms, build_root_histogram, gather_gradients, subtract_histograms
-from .partition import partition_node
+from .histogram import build_histograms, build_root_histogram, subtract_histograms
+from .partition import partition_nodes
 from .splitting import find_best_splits, leaf_weight
 from .tree import TreeBuilder
 
@@ -82,7 +82,9 @@ class TreeGrower:
         n_samples, n_features = X_binned.shape
         self.ordered_g = np.empty(n_samples, dtype=G_H_DTYPE)
         self.ordered_h = np.empty(n_samples, dtype=G_H_DTYPE)
-        self.buffer = np.empty(n_samples, dtype=INDEX_DTYPE)
+        self.buf_i = np.empty(n_samples, dtype=INDEX_DTYPE)
+        self.buf_g = np.empty(n_samples, dtype=G_H_DTYPE)
+        self.buf_h = np.empty(n_samples, dtype=G_H_DTYPE)
         self.pool = HistogramPool(n_features, missing_bin + 1)
         self.timers = {"histogram": 0.0, "split": 0.0, "partition": 0.0}
 
@@ -128,14 +130,16 @@ class TreeGrower:
         t0 = time.perf_counter()
         slot = self.pool.acquire()
         hists = self.pool.hists
-        if n_rows == self.g.size and self.si is None:
-            build_root_histogram(self.X_binned, self.g, self.h, self.features, hists[slot])
+        if self.si is None:
             self.si = np.arange(n_rows, dtype=INDEX_DTYPE)
+            self.ordered_g[:n_rows] = self.g
+            self.ordered_h[:n_rows] = self.h
+            build_root_histogram(self.X_binned, self.g, self.h, self.features, hists[slot])
         else:
-            starts = np.array([0], dtype=np.int64)
-            stops = np.array([n_rows], dtype=np.int64)
-            gather_gradients(self.si, starts, stops, self.g, self.h, self.ordered_g, self.ordered_h)
-            build_histograms(self.X_binned, self.si, self.ordered_g, self.ordered_h, starts, stops,
+            self.ordered_g[:n_rows] = self.g[self.si[:n_rows]]
+            self.ordered_h[:n_rows] = self.h[self.si[:n_rows]]
+            build_histograms(self.X_binned, self.si, self.ordered_g, self.ordered_h,
+                             np.array([0], dtype=np.int64), np.array([n_rows], dtype=np.int64),
                              self.features, np.array([slot], dtype=np.int64), hists)
         G, H, N = hists[slot, self.features[0]].sum(axis=0)
         self.timers["histogram"] += time.perf_counter() - t0
@@ -166,21 +170,32 @@ class TreeGrower:
             node.best = best[j] if best[j, 0] > -np.inf else None
         self.timers["split"] += time.perf_counter() - t0
 
-    def _split(self, node):
-        """Partition the node's rows and create its two children (sums from the split record)."""
+    def _split(self, nodes):
+        """Partition the nodes' rows (one kernel call) and create their children; returns the
+        (parent, left, right) triples. Children's sums come from the split records."""
         t0 = time.perf_counter()
-        gain, f, b, miss_left, GL, HL, NL = node.best
-        f, b, miss_left = int(f), int(b), int(miss_left)
-        n_left = partition_node(self.X_binned, self.si, self.buffer, node.start, node.stop, f, b,
-                                bool(miss_left), self.missing_bin)
+        best = np.array([n.best for n in nodes])
+        features = best[:, 1].astype(np.int64)
+        bins = best[:, 2].astype(np.int64)
+        miss_left = best[:, 3].astype(np.bool_)
+        starts = np.array([n.start for n in nodes], dtype=np.int64)
+        stops = np.array([n.stop for n in nodes], dtype=np.int64)
+        n_left = np.empty(len(nodes), dtype=np.int64)
+        partition_nodes(self.X_binned, self.si, self.ordered_g, self.ordered_h, self.buf_i, self.buf_g,
+                        self.buf_h, starts, stops, features, bins, miss_left, self.missing_bin, n_left)
         self.timers["partition"] += time.perf_counter() - t0
-        mid = node.start + n_left
-        left = self._new_node(node.start, mid, GL, HL, NL, node.depth + 1)
-        right = self._new_node(mid, node.stop, node.G - GL, node.H - HL, node.N - NL, node.depth + 1)
-        t = self.thresholds[f]
-        threshold = t[b] if b < t.size else np.inf
-        self.builder.set_split(node.id, f, threshold, b, miss_left, left.id, right.id, gain)
-        return left, right
+        pairs = []
+        for j, node in enumerate(nodes):
+            gain, f, b, ml, GL, HL, NL = node.best
+            f, b = int(f), int(b)
+            mid = node.start + int(n_left[j])
+            left = self._new_node(node.start, mid, GL, HL, NL, node.depth + 1)
+            right = self._new_node(mid, node.stop, node.G - GL, node.H - HL, node.N - NL, node.depth + 1)
+            t = self.thresholds[f]
+            threshold = t[b] if b < t.size else np.inf
+            self.builder.set_split(node.id, f, threshold, b, int(ml), left.id, right.id, gain)
+            pairs.append((node, left, right))
+        return pairs
 
     def _children_histograms(self, pairs):
         """Histograms (and then best splits) of the splittable children of freshly split parents."""
@@ -201,7 +216,6 @@ class TreeGrower:
             starts = np.array([n.start for n in build], dtype=np.int64)
             stops = np.array([n.stop for n in build], dtype=np.int64)
             slots = np.array([n.slot for n in build], dtype=np.int64)
-            gather_gradients(self.si, starts, stops, self.g, self.h, self.ordered_g, self.ordered_h)
             build_histograms(self.X_binned, self.si, self.ordered_g, self.ordered_h, starts, stops,
                              self.features, slots, self.pool.hists)
         if subtract:
@@ -230,11 +244,8 @@ class TreeGrower:
                 to_split.sort(key=lambda n: n.id)
             if not to_split:
                 break
-            pairs = []
-            for node in to_split:
-                left, right = self._split(node)
-                pairs.append((node, left, right))
-                n_leaves += 1
+            pairs = self._split(to_split)
+            n_leaves += len(pairs)
             self._children_histograms(pairs)
             frontier = [c for _, l, r in pairs for c in (l, r)]
 
@@ -245,7 +256,7 @@ class TreeGrower:
         n_leaves = 1
         while heap and (self.max_leaves is None or n_leaves < self.max_leaves):
             _, _, node = heapq.heappop(heap)
-            left, right = self._split(node)
+            (_, left, right), = self._split([node])
             n_leaves += 1
             self._children_histograms([(node, left, right)])
             for child in (left, right):

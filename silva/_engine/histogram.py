@@ -9,22 +9,11 @@ from numba import njit, prange
 
 
 @njit(parallel=True, cache=True)
-def gather_gradients(sample_indices, starts, stops, g, h, ordered_g, ordered_h):
-    """Copy g/h of each node's rows into node order so the histogram loop reads them sequentially."""
-    for j in range(starts.size):
-        start, stop = starts[j], stops[j]
-        for pos in prange(start, stop):
-            i = sample_indices[pos]
-            ordered_g[pos] = g[i]
-            ordered_h[pos] = h[i]
-
-
-@njit(parallel=True, cache=True)
 def build_histograms(X_binned, sample_indices, ordered_g, ordered_h, starts, stops, features,
                      hist_slots, hists):
     """Fill ``hists[hist_slots[j], f]`` for node j (rows ``sample_indices[starts[j]:stops[j]]``).
 
-    ``ordered_g``/``ordered_h`` are aligned with ``sample_indices`` (see ``gather_gradients``).
+    ``ordered_g``/``ordered_h`` are aligned with ``sample_indices`` (the partition moves them along).
     Only the listed ``features`` are built (column sampling skips the rest).
     """
     n_nodes = starts.size

@@ -1,8 +1,12 @@
-"""Stable partition of a node's slice of the row-index array into left and right children.
+"""Stable partition of nodes' slices of the row-index array into left and right children.
 
 Rows keep their relative order on each side, so every later sum runs in the same order whatever the
-number of threads. Chunks of fixed size (independent of the thread count) are counted in parallel, a
-prefix sum gives each chunk its write offsets, then chunks write in parallel.
+number of threads. The per-row gradients travel with the indices (``ordered_g``/``ordered_h`` stay
+aligned with ``sample_indices``), so histogram building never gathers.
+
+Work is cut into chunks of fixed size (independent of the thread count) over all nodes of a call: a
+parallel count, a prefix sum giving each chunk its write offsets, a parallel write and a copy back.
+A call with a single chunk runs sequentially: a parallel region costs more than it saves there.
 """
 import numpy as np
 from numba import njit, prange
@@ -17,46 +21,87 @@ def goes_left(b, bin_threshold, missing_left, missing_bin):
     return b <= bin_threshold
 
 
+@njit(cache=True)
+def _count_left(col, sample_indices, lo, hi, bin_threshold, missing_left, missing_bin):
+    cnt = 0
+    for pos in range(lo, hi):
+        if goes_left(col[sample_indices[pos]], bin_threshold, missing_left, missing_bin):
+            cnt += 1
+    return cnt
+
+
+@njit(cache=True)
+def _write_chunk(col, sample_indices, ordered_g, ordered_h, buf_i, buf_g, buf_h, lo, hi, li, ri,
+                 bin_threshold, missing_left, missing_bin):
+    for pos in range(lo, hi):
+        i = sample_indices[pos]
+        if goes_left(col[i], bin_threshold, missing_left, missing_bin):
+            buf_i[li] = i
+            buf_g[li] = ordered_g[pos]
+            buf_h[li] = ordered_h[pos]
+            li += 1
+        else:
+            buf_i[ri] = i
+            buf_g[ri] = ordered_g[pos]
+            buf_h[ri] = ordered_h[pos]
+            ri += 1
+
+
 @njit(parallel=True, cache=True)
-def partition_node(X_binned, sample_indices, buffer, start, stop, feature, bin_threshold,
-                   missing_left, missing_bin):
-    """Reorder sample_indices[start:stop] (left rows first); returns the number of left rows."""
-    n = stop - start
-    n_chunks = (n + _CHUNK - 1) // _CHUNK
-    left_counts = np.zeros(n_chunks, dtype=np.int64)
-    col = X_binned[:, feature]
-    for c in prange(n_chunks):
-        lo = start + c * _CHUNK
-        hi = min(lo + _CHUNK, stop)
-        cnt = 0
-        for pos in range(lo, hi):
-            if goes_left(col[sample_indices[pos]], bin_threshold, missing_left, missing_bin):
-                cnt += 1
-        left_counts[c] = cnt
-    left_offsets = np.empty(n_chunks, dtype=np.int64)
-    right_offsets = np.empty(n_chunks, dtype=np.int64)
-    total_left = 0
-    for c in range(n_chunks):
-        left_offsets[c] = total_left
-        total_left += left_counts[c]
-    acc = total_left
-    for c in range(n_chunks):
-        right_offsets[c] = acc
-        lo = c * _CHUNK
-        acc += min(_CHUNK, n - lo) - left_counts[c]
-    for c in prange(n_chunks):
-        lo = start + c * _CHUNK
-        hi = min(lo + _CHUNK, stop)
-        li = start + left_offsets[c]
-        ri = start + right_offsets[c]
-        for pos in range(lo, hi):
-            i = sample_indices[pos]
-            if goes_left(col[i], bin_threshold, missing_left, missing_bin):
-                buffer[li] = i
-                li += 1
-            else:
-                buffer[ri] = i
-                ri += 1
-    for pos in prange(start, stop):
-        sample_indices[pos] = buffer[pos]
-    return total_left
+def partition_nodes(X_binned, sample_indices, ordered_g, ordered_h, buf_i, buf_g, buf_h, starts, stops,
+                    features, bin_thresholds, missing_lefts, missing_bin, n_left_out):
+    """Partition each node j's slice [starts[j], stops[j]); n_left_out[j] gets its left count."""
+    n_nodes = starts.size
+    task_offsets = np.zeros(n_nodes + 1, dtype=np.int64)
+    for j in range(n_nodes):
+        task_offsets[j + 1] = task_offsets[j] + (stops[j] - starts[j] + _CHUNK - 1) // _CHUNK
+    n_tasks = task_offsets[n_nodes]
+    task_node = np.empty(n_tasks, dtype=np.int64)
+    for j in range(n_nodes):
+        task_node[task_offsets[j]:task_offsets[j + 1]] = j
+    left_counts = np.zeros(n_tasks, dtype=np.int64)
+    if n_tasks > 1:
+        for t in prange(n_tasks):
+            j = task_node[t]
+            lo = starts[j] + (t - task_offsets[j]) * _CHUNK
+            hi = min(lo + _CHUNK, stops[j])
+            left_counts[t] = _count_left(X_binned[:, features[j]], sample_indices, lo, hi,
+                                         bin_thresholds[j], missing_lefts[j], missing_bin)
+    elif n_tasks == 1:
+        left_counts[0] = _count_left(X_binned[:, features[0]], sample_indices, starts[0], stops[0],
+                                     bin_thresholds[0], missing_lefts[0], missing_bin)
+    # write offsets: a node's left rows first (chunk by chunk), then its right rows
+    left_off = np.empty(n_tasks, dtype=np.int64)
+    right_off = np.empty(n_tasks, dtype=np.int64)
+    for j in range(n_nodes):
+        acc = starts[j]
+        for t in range(task_offsets[j], task_offsets[j + 1]):
+            left_off[t] = acc
+            acc += left_counts[t]
+        n_left_out[j] = acc - starts[j]
+        for t in range(task_offsets[j], task_offsets[j + 1]):
+            right_off[t] = acc
+            lo = starts[j] + (t - task_offsets[j]) * _CHUNK
+            acc += min(lo + _CHUNK, stops[j]) - lo - left_counts[t]
+    if n_tasks > 1:
+        for t in prange(n_tasks):
+            j = task_node[t]
+            lo = starts[j] + (t - task_offsets[j]) * _CHUNK
+            hi = min(lo + _CHUNK, stops[j])
+            _write_chunk(X_binned[:, features[j]], sample_indices, ordered_g, ordered_h, buf_i, buf_g,
+                         buf_h, lo, hi, left_off[t], right_off[t], bin_thresholds[j], missing_lefts[j],
+                         missing_bin)
+        for t in prange(n_tasks):
+            j = task_node[t]
+            lo = starts[j] + (t - task_offsets[j]) * _CHUNK
+            hi = min(lo + _CHUNK, stops[j])
+            sample_indices[lo:hi] = buf_i[lo:hi]
+            ordered_g[lo:hi] = buf_g[lo:hi]
+            ordered_h[lo:hi] = buf_h[lo:hi]
+    elif n_tasks == 1:
+        lo, hi = starts[0], stops[0]
+        _write_chunk(X_binned[:, features[0]], sample_indices, ordered_g, ordered_h, buf_i, buf_g, buf_h,
+                     lo, hi, left_off[0], right_off[0], bin_thresholds[0], missing_lefts[0], missing_bin)
+        sample_indices[lo:hi] = buf_i[lo:hi]
+        ordered_g[lo:hi] = buf_g[lo:hi]
+        ordered_h[lo:hi] = buf_h[lo:hi]

@@ -11,6 +11,15 @@ from numba import njit, prange
 
 # A split must beat the parent by more than float noise relative to the children's scores.
 _REL_EPS = 1e-11
+# Gains this close count as equal and the first candidate (lower bin, then lower feature) keeps the
+# tie: sums of the same rows added in another order (weights vs repeated rows, shuffled rows) then
+# still choose the same split.
+_TIE_EPS = 1e-9
+
+
+@njit(cache=True, inline="always")
+def _better(gain, best):
+    return gain > best + _TIE_EPS * abs(best)
 
 
 @njit(cache=True, inline="always")
@@ -70,7 +79,7 @@ def _scan_feature(hist, n_value_bins, missing_bin, G, H, N, parent_score, params
             sL = node_score(GL, HL, reg_lambda, reg_alpha)
             sR = node_score(GR, HR, reg_lambda, reg_alpha)
             gain = 0.5 * (sL + sR - parent_score) - gamma
-            if gain > best and gain > _REL_EPS * (sL + sR):
+            if (best == -np.inf or _better(gain, best)) and gain > _REL_EPS * (sL + sR):
                 best = gain
                 out[0] = gain
                 out[1] = b
@@ -108,8 +117,8 @@ def find_best_splits(hists, hist_slots, node_sums, candidates, n_value_bins, mis
         for c in range(n_cand):
             r = per_task[j * n_cand + c]
             f = candidates[j, c]
-            # ties go to the lower feature index whatever the candidate order
-            if r[0] > best_out[j, 0] or (r[0] == best_out[j, 0] and r[0] > -np.inf and f < best_feature):
+            # candidates are sorted by feature, so near-ties go to the lower feature index
+            if r[0] > -np.inf and (best_feature == -1 or _better(r[0], best_out[j, 0])):
                 best_out[j, 0] = r[0]
                 best_out[j, 1] = f
                 best_out[j, 2] = r[1]

@@ -99,10 +99,12 @@ class BoostClassifier(ClassifierMixin, BaseBoost):
         return raw[:, 0] if self._n_outputs == 1 else raw
 
     def predict_proba(self, X):
-        return self._make_loss().predict(self._raw_predict(X))
+        raw = self._raw_predict(X)  # checks fitted-ness before the loss needs n_classes_
+        return self._make_loss().predict(raw)
 
     def predict(self, X):
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
 
     def _extra_state(self):
         return {"classes_": np.asarray(self.classes_)}

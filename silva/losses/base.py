@@ -1,6 +1,6 @@
 """The loss protocol every booster uses.
 
-A loss works on raw scores of shape (n_samples, n_outputs) and writes float32 gradients/hessians of
+A loss works on raw scores of shape (n_samples, n_outputs) and writes float64 gradients/hessians of
 shape (n_outputs, n_samples) (one contiguous row per output, as each output grows its own tree).
 """
 from abc import ABC, abstractmethod
