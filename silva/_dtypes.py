@@ -9,8 +9,13 @@ HIST_DTYPE = np.float64         # histogram sums: float64 so subtraction stays a
 Y_DTYPE = np.float64            # targets, raw scores
 INDEX_DTYPE = np.uint32         # row indices (up to 4 billion rows)
 
-# Histogram channels: sum of gradients, sum of hessians, row count.
-N_CHANNELS = 3
+# Binned data is stored in tiles of TILE features: (n_tiles, n_samples, TILE), so one row of a tile is
+# one small record; a node's histogram task reads one cache line per row and tile instead of one per
+# row and feature.
+TILE = 8
+
+# Histogram channels: sum of gradients, sum of hessians and, only when min_samples_leaf > 1 needs it,
+# the row count (a third read-modify-write per row costs ~30% of histogram time).
 CH_G, CH_H, CH_N = 0, 1, 2
 
 

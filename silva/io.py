@@ -19,8 +19,9 @@ exactly and so that loading never runs code from the file (no pickle, no eval):
 * float NaN/inf/-inf scalars -> ``{"__float__": "nan" | "inf" | "-inf"}``;
 * numpy scalars -> the matching Python scalar; tuples -> lists.
 
-``checksum`` is the SHA-256 of the payload's canonical JSON (sorted keys, no
-whitespace, ASCII only), so any change to the payload is detected. Loading
+``checksum`` is the SHA-256 of the canonical JSON (sorted keys, no whitespace,
+ASCII only) of ``{"estimator": ..., "payload": ...}``, so any change to the
+payload or to the class it is loaded as is detected. Loading
 additionally validates every decoded value (types, dtypes, shapes, integer
 ranges) and then relies on ``Cls._from_model_state`` to check that the state is
 consistent, because a checksum only detects accidents: anyone editing a file
@@ -145,7 +146,7 @@ def _encode(value, where, depth):
     if depth > _MAX_DEPTH:
         raise ValueError(f"{where}: model state nested deeper than {_MAX_DEPTH} levels")
     # numpy scalars first: np.float64 is also a Python float, np.bool_ is not a bool.
-    if isinstance(value, np.generic) and not isinstance(value, np.ndarray):
+    if isinstance(value, np.generic):
         if isinstance(value, (np.bool_, np.integer, np.floating, np.str_)):
             value = value.item()
         else:
@@ -204,8 +205,10 @@ def _canonical_json(payload):
                       ensure_ascii=True, allow_nan=False)
 
 
-def _checksum(payload):
-    return "sha256:" + hashlib.sha256(_canonical_json(payload).encode("ascii")).hexdigest()
+def _checksum(estimator_name, payload):
+    # the class name is covered too: the same state loaded as another class could predict garbage
+    text = _canonical_json({"estimator": estimator_name, "payload": payload})
+    return "sha256:" + hashlib.sha256(text.encode("ascii")).hexdigest()
 
 
 # --------------------------------------------------------------------------- #
@@ -240,7 +243,7 @@ def save(estimator, path):
         "version": FORMAT_VERSION,
         "silva_version": _silva_version(),
         "estimator": name,
-        "checksum": _checksum(payload),
+        "checksum": _checksum(name, payload),
         "payload": payload,
     }
     # Everything is encoded before the disk is touched.
@@ -435,22 +438,22 @@ def load(path):
     payload = document["payload"]
     if not isinstance(payload, dict):
         raise invalid("the payload is not a JSON object")
-    checksum = document["checksum"]
-    if not isinstance(checksum, str) or not checksum.startswith("sha256:"):
-        raise invalid("the checksum field is not of the form 'sha256:<hex>'")
-    try:
-        actual = _checksum(payload)
-    except RecursionError:
-        raise invalid("the payload is nested too deeply") from None
-    if checksum != actual:
-        raise invalid("checksum mismatch: the file was modified or corrupted")
-
     name = document["estimator"]
     classes = _model_classes()
     if not isinstance(name, str) or name not in classes:
         raise invalid(f"unknown estimator class {name!r:.60} "
                       f"(known: {', '.join(sorted(classes)) or 'none'})")
     cls = classes[name]
+
+    checksum = document["checksum"]
+    if not isinstance(checksum, str) or not checksum.startswith("sha256:"):
+        raise invalid("the checksum field is not of the form 'sha256:<hex>'")
+    try:
+        actual = _checksum(document["estimator"], payload)
+    except RecursionError:
+        raise invalid("the payload is nested too deeply") from None
+    if checksum != actual:
+        raise invalid("checksum mismatch: the file was modified or corrupted")
 
     budget = max(_UNICODE_MIN_BUDGET, _UNICODE_GROWTH * len(data))
     try:

@@ -8,8 +8,9 @@ import heapq
 import time
 
 import numpy as np
+from numba import parallel_chunksize
 
-from .._dtypes import G_H_DTYPE, HIST_DTYPE, INDEX_DTYPE, N_CHANNELS
+from .._dtypes import G_H_DTYPE, HIST_DTYPE, INDEX_DTYPE, TILE
 from .histogram import build_histograms, build_root_histogram, subtract_histograms
 from .partition import partition_nodes
 from .splitting import find_best_splits, leaf_weight
@@ -17,10 +18,10 @@ from .tree import TreeBuilder
 
 
 class HistogramPool:
-    """Reusable histogram slots (n_features x n_bins x 3 each); grows by doubling when short."""
+    """Reusable histogram slots (n_features x n_bins x n_channels each); grows by doubling when short."""
 
-    def __init__(self, n_features, n_bins, capacity=4):
-        self.hists = np.zeros((capacity, n_features, n_bins, N_CHANNELS), dtype=HIST_DTYPE)
+    def __init__(self, n_features, n_bins, n_channels, capacity=4):
+        self.hists = np.zeros((capacity, n_features, n_bins, n_channels), dtype=HIST_DTYPE)
         self.free = list(range(capacity - 1, -1, -1))
 
     def acquire(self):
@@ -53,7 +54,7 @@ class TreeGrower:
 
     Parameters
     ----------
-    X_binned : (n_samples, n_features) F-ordered bins.
+    X_tiles : (n_tiles, n_samples, TILE) bins from ``BinMapper.transform``.
     n_value_bins, missing_bin, thresholds : from the fitted ``BinMapper``.
     max_depth, max_leaves : None means unlimited (at least one must be set for leaf-wise growth).
     grow_policy : "depthwise" or "leafwise".
@@ -62,10 +63,10 @@ class TreeGrower:
     colsample_bynode : fraction of the tree's features drawn for each node.
     """
 
-    def __init__(self, X_binned, n_value_bins, missing_bin, thresholds, *, max_depth=6, max_leaves=None,
+    def __init__(self, X_tiles, n_value_bins, missing_bin, thresholds, *, max_depth=6, max_leaves=None,
                  grow_policy="depthwise", reg_lambda=1.0, reg_alpha=0.0, gamma=0.0,
                  min_child_weight=1.0, min_samples_leaf=1, learning_rate=1.0, colsample_bynode=1.0):
-        self.X_binned = X_binned
+        self.X_tiles = X_tiles
         self.n_value_bins = np.ascontiguousarray(n_value_bins, dtype=np.int64)
         self.missing_bin = missing_bin
         self.thresholds = thresholds
@@ -79,13 +80,13 @@ class TreeGrower:
         self.colsample_bynode = float(colsample_bynode)
         self.split_params = np.array([self.reg_lambda, self.reg_alpha, float(gamma), self.min_child_weight,
                                       float(self.min_samples_leaf)])
-        n_samples, n_features = X_binned.shape
+        n_tiles, n_samples, _ = X_tiles.shape
         self.ordered_g = np.empty(n_samples, dtype=G_H_DTYPE)
         self.ordered_h = np.empty(n_samples, dtype=G_H_DTYPE)
         self.buf_i = np.empty(n_samples, dtype=INDEX_DTYPE)
         self.buf_g = np.empty(n_samples, dtype=G_H_DTYPE)
         self.buf_h = np.empty(n_samples, dtype=G_H_DTYPE)
-        self.pool = HistogramPool(n_features, missing_bin + 1)
+        self.pool = HistogramPool(n_tiles * TILE, missing_bin + 1, 3 if self.min_samples_leaf > 1 else 2)
         self.timers = {"histogram": 0.0, "split": 0.0, "partition": 0.0}
 
     # ------------------------------------------------------------------ public
@@ -97,6 +98,7 @@ class TreeGrower:
         """
         self.g, self.h, self.si = g, h, sample_indices
         self.features = np.ascontiguousarray(features, dtype=np.int64)
+        self.tiles = np.unique(self.features // TILE)
         self.rng = rng
         self.builder = TreeBuilder()
         self.nodes = []
@@ -134,16 +136,18 @@ class TreeGrower:
             self.si = np.arange(n_rows, dtype=INDEX_DTYPE)
             self.ordered_g[:n_rows] = self.g
             self.ordered_h[:n_rows] = self.h
-            build_root_histogram(self.X_binned, self.g, self.h, self.features, hists[slot])
+            with parallel_chunksize(1):
+                build_root_histogram(self.X_tiles, self.g, self.h, self.tiles, hists[slot])
         else:
             self.ordered_g[:n_rows] = self.g[self.si[:n_rows]]
             self.ordered_h[:n_rows] = self.h[self.si[:n_rows]]
-            build_histograms(self.X_binned, self.si, self.ordered_g, self.ordered_h,
-                             np.array([0], dtype=np.int64), np.array([n_rows], dtype=np.int64),
-                             self.features, np.array([slot], dtype=np.int64), hists)
-        G, H, N = hists[slot, self.features[0]].sum(axis=0)
+            with parallel_chunksize(1):
+                build_histograms(self.X_tiles, self.si, self.ordered_g, self.ordered_h,
+                                 np.array([0], dtype=np.int64), np.array([n_rows], dtype=np.int64),
+                                 self.tiles, np.array([slot], dtype=np.int64), hists)
+        G, H = hists[slot, self.features[0], :, :2].sum(axis=0)
         self.timers["histogram"] += time.perf_counter() - t0
-        root = self._new_node(0, n_rows, G, H, N, 0)
+        root = self._new_node(0, n_rows, G, H, n_rows, 0)
         root.slot = slot
         if self._splittable(root):
             self._find_splits([root])
@@ -181,7 +185,7 @@ class TreeGrower:
         starts = np.array([n.start for n in nodes], dtype=np.int64)
         stops = np.array([n.stop for n in nodes], dtype=np.int64)
         n_left = np.empty(len(nodes), dtype=np.int64)
-        partition_nodes(self.X_binned, self.si, self.ordered_g, self.ordered_h, self.buf_i, self.buf_g,
+        partition_nodes(self.X_tiles, self.si, self.ordered_g, self.ordered_h, self.buf_i, self.buf_g,
                         self.buf_h, starts, stops, features, bins, miss_left, self.missing_bin, n_left)
         self.timers["partition"] += time.perf_counter() - t0
         pairs = []
@@ -189,8 +193,8 @@ class TreeGrower:
             gain, f, b, ml, GL, HL, NL = node.best
             f, b = int(f), int(b)
             mid = node.start + int(n_left[j])
-            left = self._new_node(node.start, mid, GL, HL, NL, node.depth + 1)
-            right = self._new_node(mid, node.stop, node.G - GL, node.H - HL, node.N - NL, node.depth + 1)
+            left = self._new_node(node.start, mid, GL, HL, mid - node.start, node.depth + 1)
+            right = self._new_node(mid, node.stop, node.G - GL, node.H - HL, node.stop - mid, node.depth + 1)
             t = self.thresholds[f]
             threshold = t[b] if b < t.size else np.inf
             self.builder.set_split(node.id, f, threshold, b, int(ml), left.id, right.id, gain)
@@ -216,11 +220,12 @@ class TreeGrower:
             starts = np.array([n.start for n in build], dtype=np.int64)
             stops = np.array([n.stop for n in build], dtype=np.int64)
             slots = np.array([n.slot for n in build], dtype=np.int64)
-            build_histograms(self.X_binned, self.si, self.ordered_g, self.ordered_h, starts, stops,
-                             self.features, slots, self.pool.hists)
+            with parallel_chunksize(1):
+                build_histograms(self.X_tiles, self.si, self.ordered_g, self.ordered_h, starts, stops,
+                                 self.tiles, slots, self.pool.hists)
         if subtract:
             p, s, l = (np.array(col, dtype=np.int64) for col in zip(*subtract))
-            subtract_histograms(self.pool.hists, p, s, l, self.features)
+            subtract_histograms(self.pool.hists, p, s, l, self.tiles)
         self.timers["histogram"] += time.perf_counter() - t0
         for parent, _, _ in pairs:
             self.pool.release(parent.slot)

@@ -1,72 +1,80 @@
-"""Histograms of (sum g, sum h, count) per node x feature x bin.
+"""Histograms of (sum g, sum h[, count]) per node x feature x bin.
 
-Kernels are feature-parallel: each (node, feature) pair is summed by one thread in row order, so the
-float64 sums do not depend on the thread count. Only the smaller child of a split is built from rows;
-the larger is the parent minus the smaller (``subtract_histograms``).
+Work is split into (node, tile) tasks, which callers hand out one at a time (tasks differ in size:
+``with numba.parallel_chunksize(1)``, set outside so the kernels stay cacheable); one thread
+sums one task in row order, so the float64 sums never depend on the thread count. Only the smaller
+child of a split is built from rows; the larger is the parent minus the smaller.
+Histograms are laid out (slot, feature, bin, channel) with features padded to whole tiles; the count
+channel exists only when the histogram array has 3 channels.
 """
 import numpy as np
 from numba import njit, prange
 
+from .._dtypes import TILE
+
+
+@njit(cache=True)
+def _accumulate(X, sample_indices, ordered_g, ordered_h, start, stop, hist, f0, identity):
+    """hist[f0 + k, bin, :] += (g, h[, 1]) over the rows; ``identity``: row i is at position i."""
+    for k in range(TILE):
+        for b in range(hist.shape[1]):
+            for c in range(hist.shape[2]):
+                hist[f0 + k, b, c] = 0.0
+    if hist.shape[2] == 3:
+        for pos in range(start, stop):
+            i = pos if identity else sample_indices[pos]
+            gv = ordered_g[pos]
+            hv = ordered_h[pos]
+            for k in range(TILE):
+                b = X[i, k]
+                hist[f0 + k, b, 0] += gv
+                hist[f0 + k, b, 1] += hv
+                hist[f0 + k, b, 2] += 1.0
+    else:
+        for pos in range(start, stop):
+            i = pos if identity else sample_indices[pos]
+            gv = ordered_g[pos]
+            hv = ordered_h[pos]
+            for k in range(TILE):
+                b = X[i, k]
+                hist[f0 + k, b, 0] += gv
+                hist[f0 + k, b, 1] += hv
+
 
 @njit(parallel=True, cache=True)
-def build_histograms(X_binned, sample_indices, ordered_g, ordered_h, starts, stops, features,
-                     hist_slots, hists):
-    """Fill ``hists[hist_slots[j], f]`` for node j (rows ``sample_indices[starts[j]:stops[j]]``).
-
-    ``ordered_g``/``ordered_h`` are aligned with ``sample_indices`` (the partition moves them along).
-    Only the listed ``features`` are built (column sampling skips the rest).
-    """
-    n_nodes = starts.size
-    n_feat = features.size
-    n_bins = hists.shape[2]
-    for task in prange(n_nodes * n_feat):
-        j = task // n_feat
-        f = features[task % n_feat]
-        hist = hists[hist_slots[j], f]
-        for b in range(n_bins):
-            hist[b, 0] = 0.0
-            hist[b, 1] = 0.0
-            hist[b, 2] = 0.0
-        col = X_binned[:, f]
-        for pos in range(starts[j], stops[j]):
-            b = col[sample_indices[pos]]
-            hist[b, 0] += ordered_g[pos]
-            hist[b, 1] += ordered_h[pos]
-            hist[b, 2] += 1.0
+def build_histograms(X_tiles, sample_indices, ordered_g, ordered_h, starts, stops, tiles, hist_slots,
+                     hists):
+    """Fill ``hists[hist_slots[j]]`` on the listed ``tiles`` for node j (rows
+    ``sample_indices[starts[j]:stops[j]]``); ``ordered_g``/``ordered_h`` are aligned with
+    ``sample_indices`` (the partition moves them along)."""
+    n_tiles = tiles.size
+    for task in prange(starts.size * n_tiles):
+        j = task // n_tiles
+        t = tiles[task % n_tiles]
+        _accumulate(X_tiles[t], sample_indices, ordered_g, ordered_h, starts[j], stops[j],
+                    hists[hist_slots[j]], t * TILE, False)
 
 
 @njit(parallel=True, cache=True)
-def build_root_histogram(X_binned, g, h, features, hist):
+def build_root_histogram(X_tiles, g, h, tiles, hist):
     """Root over all rows in their natural order: no index indirection, no gather."""
-    n_samples = X_binned.shape[0]
-    n_bins = hist.shape[1]
-    for k in prange(features.size):
-        f = features[k]
-        hf = hist[f]
-        for b in range(n_bins):
-            hf[b, 0] = 0.0
-            hf[b, 1] = 0.0
-            hf[b, 2] = 0.0
-        col = X_binned[:, f]
-        for i in range(n_samples):
-            b = col[i]
-            hf[b, 0] += g[i]
-            hf[b, 1] += h[i]
-            hf[b, 2] += 1.0
+    dummy = np.empty(0, dtype=np.uint32)
+    for task in prange(tiles.size):
+        t = tiles[task]
+        _accumulate(X_tiles[t], dummy, g, h, 0, X_tiles.shape[1], hist, t * TILE, True)
 
 
 @njit(parallel=True, cache=True)
-def subtract_histograms(hists, parent_slots, small_slots, large_slots, features):
-    """hists[large] = hists[parent] - hists[small] for each sibling pair, on the listed features."""
-    n_feat = features.size
-    n_bins = hists.shape[2]
-    for task in prange(parent_slots.size * n_feat):
-        j = task // n_feat
-        f = features[task % n_feat]
-        p = hists[parent_slots[j], f]
-        s = hists[small_slots[j], f]
-        out = hists[large_slots[j], f]
-        for b in range(n_bins):
-            out[b, 0] = p[b, 0] - s[b, 0]
-            out[b, 1] = p[b, 1] - s[b, 1]
-            out[b, 2] = p[b, 2] - s[b, 2]
+def subtract_histograms(hists, parent_slots, small_slots, large_slots, tiles):
+    """hists[large] = hists[parent] - hists[small] for each sibling pair, on the listed tiles."""
+    n_tiles = tiles.size
+    for task in prange(parent_slots.size * n_tiles):
+        j = task // n_tiles
+        lo = tiles[task % n_tiles] * TILE
+        p = hists[parent_slots[j]]
+        s = hists[small_slots[j]]
+        out = hists[large_slots[j]]
+        for f in range(lo, lo + TILE):
+            for b in range(p.shape[1]):
+                for c in range(p.shape[2]):
+                    out[f, b, c] = p[f, b, c] - s[f, b, c]

@@ -11,6 +11,8 @@ A call with a single chunk runs sequentially: a parallel region costs more than 
 import numpy as np
 from numba import njit, prange
 
+from .._dtypes import TILE
+
 _CHUNK = 16384
 
 
@@ -22,20 +24,24 @@ def goes_left(b, bin_threshold, missing_left, missing_bin):
 
 
 @njit(cache=True)
-def _count_left(col, sample_indices, lo, hi, bin_threshold, missing_left, missing_bin):
+def _count_left(X_tiles, f, sample_indices, lo, hi, bin_threshold, missing_left, missing_bin):
+    tile = X_tiles[f // TILE]
+    k = f % TILE
     cnt = 0
     for pos in range(lo, hi):
-        if goes_left(col[sample_indices[pos]], bin_threshold, missing_left, missing_bin):
+        if goes_left(tile[sample_indices[pos], k], bin_threshold, missing_left, missing_bin):
             cnt += 1
     return cnt
 
 
 @njit(cache=True)
-def _write_chunk(col, sample_indices, ordered_g, ordered_h, buf_i, buf_g, buf_h, lo, hi, li, ri,
+def _write_chunk(X_tiles, f, sample_indices, ordered_g, ordered_h, buf_i, buf_g, buf_h, lo, hi, li, ri,
                  bin_threshold, missing_left, missing_bin):
+    tile = X_tiles[f // TILE]
+    k = f % TILE
     for pos in range(lo, hi):
         i = sample_indices[pos]
-        if goes_left(col[i], bin_threshold, missing_left, missing_bin):
+        if goes_left(tile[i, k], bin_threshold, missing_left, missing_bin):
             buf_i[li] = i
             buf_g[li] = ordered_g[pos]
             buf_h[li] = ordered_h[pos]
@@ -48,7 +54,7 @@ def _write_chunk(col, sample_indices, ordered_g, ordered_h, buf_i, buf_g, buf_h,
 
 
 @njit(parallel=True, cache=True)
-def partition_nodes(X_binned, sample_indices, ordered_g, ordered_h, buf_i, buf_g, buf_h, starts, stops,
+def partition_nodes(X_tiles, sample_indices, ordered_g, ordered_h, buf_i, buf_g, buf_h, starts, stops,
                     features, bin_thresholds, missing_lefts, missing_bin, n_left_out):
     """Partition each node j's slice [starts[j], stops[j]); n_left_out[j] gets its left count."""
     n_nodes = starts.size
@@ -65,10 +71,10 @@ def partition_nodes(X_binned, sample_indices, ordered_g, ordered_h, buf_i, buf_g
             j = task_node[t]
             lo = starts[j] + (t - task_offsets[j]) * _CHUNK
             hi = min(lo + _CHUNK, stops[j])
-            left_counts[t] = _count_left(X_binned[:, features[j]], sample_indices, lo, hi,
+            left_counts[t] = _count_left(X_tiles, features[j], sample_indices, lo, hi,
                                          bin_thresholds[j], missing_lefts[j], missing_bin)
     elif n_tasks == 1:
-        left_counts[0] = _count_left(X_binned[:, features[0]], sample_indices, starts[0], stops[0],
+        left_counts[0] = _count_left(X_tiles, features[0], sample_indices, starts[0], stops[0],
                                      bin_thresholds[0], missing_lefts[0], missing_bin)
     # write offsets: a node's left rows first (chunk by chunk), then its right rows
     left_off = np.empty(n_tasks, dtype=np.int64)
@@ -88,7 +94,7 @@ def partition_nodes(X_binned, sample_indices, ordered_g, ordered_h, buf_i, buf_g
             j = task_node[t]
             lo = starts[j] + (t - task_offsets[j]) * _CHUNK
             hi = min(lo + _CHUNK, stops[j])
-            _write_chunk(X_binned[:, features[j]], sample_indices, ordered_g, ordered_h, buf_i, buf_g,
+            _write_chunk(X_tiles, features[j], sample_indices, ordered_g, ordered_h, buf_i, buf_g,
                          buf_h, lo, hi, left_off[t], right_off[t], bin_thresholds[j], missing_lefts[j],
                          missing_bin)
         for t in prange(n_tasks):
@@ -100,7 +106,7 @@ def partition_nodes(X_binned, sample_indices, ordered_g, ordered_h, buf_i, buf_g
             ordered_h[lo:hi] = buf_h[lo:hi]
     elif n_tasks == 1:
         lo, hi = starts[0], stops[0]
-        _write_chunk(X_binned[:, features[0]], sample_indices, ordered_g, ordered_h, buf_i, buf_g, buf_h,
+        _write_chunk(X_tiles, features[0], sample_indices, ordered_g, ordered_h, buf_i, buf_g, buf_h,
                      lo, hi, left_off[0], right_off[0], bin_thresholds[0], missing_lefts[0], missing_bin)
         sample_indices[lo:hi] = buf_i[lo:hi]
         ordered_g[lo:hi] = buf_g[lo:hi]

@@ -2,6 +2,8 @@
 import numpy as np
 from numba import njit, prange
 
+from .._dtypes import TILE
+
 _BLOCK = 64  # rows walked together through each tree, so a tree's nodes stay in cache
 
 
@@ -30,10 +32,10 @@ def predict_raw(X, feature, threshold, missing_left, left, right, value, tree_of
 
 
 @njit(parallel=True, cache=True)
-def predict_binned(X_binned, missing_bin, feature, bin_threshold, missing_left, left, right, value,
+def predict_binned(X_tiles, missing_bin, feature, bin_threshold, missing_left, left, right, value,
                    tree_offsets, tree_output, t_begin, t_end, out):
     """As ``predict_raw`` on data binned with the training thresholds (validation sets, unsampled rows)."""
-    n = X_binned.shape[0]
+    n = X_tiles.shape[1]
     n_blocks = (n + _BLOCK - 1) // _BLOCK
     for blk in prange(n_blocks):
         lo = blk * _BLOCK
@@ -44,7 +46,8 @@ def predict_binned(X_binned, missing_bin, feature, bin_threshold, missing_left, 
             for i in range(lo, hi):
                 node = base
                 while left[node] != -1:
-                    b = X_binned[i, feature[node]]
+                    f = feature[node]
+                    b = X_tiles[f // TILE, i, f % TILE]
                     if b == missing_bin:
                         go_left = missing_left[node] == 1
                     else:
@@ -86,8 +89,8 @@ def forest_predict_raw(forest, X, n_outputs, baseline, t_end=None):
     return out
 
 
-def forest_add_binned(forest, X_binned, missing_bin, raw, t_begin, t_end):
+def forest_add_binned(forest, X_tiles, missing_bin, raw, t_begin, t_end):
     nd = forest.nodes
-    predict_binned(X_binned, missing_bin, nd["feature"], nd["bin_threshold"], nd["missing_left"],
+    predict_binned(X_tiles, missing_bin, nd["feature"], nd["bin_threshold"], nd["missing_left"],
                    nd["left"], nd["right"], nd["value"], forest.tree_offsets, forest.tree_output,
                    t_begin, t_end, raw)

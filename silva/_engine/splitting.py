@@ -51,15 +51,21 @@ def leaf_weight(G, H, reg_lambda, reg_alpha):
 
 @njit(cache=True)
 def _scan_feature(hist, n_value_bins, missing_bin, G, H, N, parent_score, params, out):
-    """Best threshold of one feature; writes (gain, bin, missing_left, GL, HL, NL) into ``out``."""
+    """Best threshold of one feature; writes (gain, bin, missing_left, GL, HL, NL) into ``out``.
+
+    Row counts (and so min_samples_leaf) are only checked when the histogram has a count channel;
+    without one NL is -1 and the caller takes counts from the partition.
+    """
+    counted = hist.shape[1] == 3
     reg_lambda, reg_alpha, gamma, min_child_weight, min_samples_leaf = (
         params[0], params[1], params[2], params[3], params[4])
     best = -np.inf
     out[0] = -np.inf
     mG = hist[missing_bin, 0]
     mH = hist[missing_bin, 1]
-    mN = hist[missing_bin, 2]
-    n_dirs = 2 if mN > 0 else 1
+    mN = hist[missing_bin, 2] if counted else -1.0
+    has_missing = mN > 0 if counted else (mH > 0 or mG != 0)
+    n_dirs = 2 if has_missing else 1
     for d in range(n_dirs):
         # d == 0: missing values go right; d == 1: they go left
         GL = mG if d == 1 else 0.0
@@ -68,13 +74,13 @@ def _scan_feature(hist, n_value_bins, missing_bin, G, H, N, parent_score, params
         for b in range(n_value_bins):
             GL += hist[b, 0]
             HL += hist[b, 1]
-            NL += hist[b, 2]
-            if NL < min_samples_leaf or HL < min_child_weight:
-                continue
-            NR = N - NL
             HR = H - HL
-            if NR < min_samples_leaf or HR < min_child_weight:
+            if HL < min_child_weight or HR < min_child_weight:
                 continue
+            if counted:
+                NL += hist[b, 2]
+                if NL < min_samples_leaf or N - NL < min_samples_leaf:
+                    continue
             GR = G - GL
             sL = node_score(GL, HL, reg_lambda, reg_alpha)
             sR = node_score(GR, HR, reg_lambda, reg_alpha)
@@ -86,10 +92,10 @@ def _scan_feature(hist, n_value_bins, missing_bin, G, H, N, parent_score, params
                 out[2] = d
                 out[3] = GL
                 out[4] = HL
-                out[5] = NL
-    if mN == 0 and out[0] > -np.inf:
-        # no missing values reached this node: unseen NaNs follow the larger child
-        out[2] = 1.0 if out[5] >= N - out[5] else 0.0
+                out[5] = NL if counted else -1.0
+    if not has_missing and out[0] > -np.inf:
+        # no missing values reached this node: unseen NaNs follow the child of larger cover
+        out[2] = 1.0 if out[4] >= H - out[4] else 0.0
 
 
 @njit(parallel=True, cache=True)

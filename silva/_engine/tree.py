@@ -96,15 +96,30 @@ class Forest:
 
     @classmethod
     def from_state(cls, state, n_features, n_outputs):
-        nodes = {}
-        for name, dt in NODE_FIELDS.items():
-            arr = np.asarray(state["nodes"][name])
-            if arr.ndim != 1:
-                raise ValueError(f"node field {name!r} must be one-dimensional")
-            nodes[name] = np.ascontiguousarray(arr, dtype=dt)
-        forest = cls(nodes, np.asarray(state["tree_offsets"]), np.asarray(state["tree_output"]))
+        if set(state) != {"nodes", "tree_offsets", "tree_output"} or set(state["nodes"]) != set(NODE_FIELDS):
+            raise ValueError("forest state has missing or unexpected fields")
+        nodes = {name: _checked_cast(state["nodes"][name], dt, name) for name, dt in NODE_FIELDS.items()}
+        forest = cls(nodes, _checked_cast(state["tree_offsets"], np.int64, "tree_offsets"),
+                     _checked_cast(state["tree_output"], np.int32, "tree_output"))
         validate_forest(forest, n_features, n_outputs)
         return forest
+
+
+def _checked_cast(values, dtype, name):
+    """1-D array of ``dtype``; integers must be integers already and fit, never wrap around."""
+    arr = np.asarray(values)
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must be one-dimensional")
+    dtype = np.dtype(dtype)
+    if dtype.kind in "iu":
+        if arr.size and arr.dtype.kind not in "iu":
+            raise ValueError(f"{name} must hold integers, got {arr.dtype}")
+        info = np.iinfo(dtype)
+        if arr.size and (arr.min() < info.min or arr.max() > info.max):
+            raise ValueError(f"{name} holds values outside the {dtype} range")
+    elif arr.size and arr.dtype.kind not in "iuf":
+        raise ValueError(f"{name} must hold numbers, got {arr.dtype}")
+    return np.ascontiguousarray(arr, dtype=dtype)
 
 
 def validate_forest(forest, n_features, n_outputs):
@@ -135,6 +150,8 @@ def validate_forest(forest, n_features, n_outputs):
         raise ValueError("split threshold is NaN")
     if not np.all(np.isfinite(nodes["value"][leaf])):
         raise ValueError("leaf value is not finite")
+    if not np.all(nodes["gain"][internal] >= 0) or not np.all(np.isfinite(nodes["gain"])):
+        raise ValueError("split gains must be finite and non-negative")
     if np.any(nodes["missing_left"] > 1):
         raise ValueError("missing_left must be 0 or 1")
     # every node but the roots must be reached exactly once, or a table could hide unreachable junk

@@ -8,7 +8,7 @@ so with the default 255 every bin index fits in a uint8. A value ``x`` falls in 
 import numpy as np
 from numba import njit, prange
 
-from .._dtypes import binned_dtype
+from .._dtypes import TILE, binned_dtype
 
 SUBSAMPLE_ROWS = 200_000
 
@@ -80,8 +80,12 @@ class BinMapper:
         return self
 
     def transform(self, X):
-        """Bin ``X`` (float32 or float64, any layout) into an F-ordered array of bin indices."""
-        out = np.empty(X.shape, dtype=self.bin_dtype_, order="F")
+        """Bin ``X`` (float32 or float64, any layout) into tiles (n_tiles, n_samples, TILE).
+
+        Feature f is ``out[f // TILE, :, f % TILE]``; padding features of the last tile hold bin 0.
+        """
+        n, d = X.shape
+        out = np.zeros(((d + TILE - 1) // TILE, n, TILE), dtype=self.bin_dtype_)
         _bin_features(X, self.flat_thresholds_, self.threshold_offsets_, self.missing_bin_, out)
         return out
 
@@ -94,15 +98,28 @@ class BinMapper:
         return t[bin_index] if bin_index < t.size else np.inf
 
 
+def tiles_to_columns(X_tiles, n_features):
+    """(n_samples, n_features) view of tiled bins, for tests and inspection."""
+    n_tiles, n, tile = X_tiles.shape
+    return X_tiles.transpose(1, 0, 2).reshape(n, n_tiles * tile)[:, :n_features]
+
+
 @njit(parallel=True, cache=True)
 def _bin_features(X, flat_thresholds, offsets, missing_bin, out):
     n_samples, n_features = X.shape
-    for f in prange(n_features):
-        t = flat_thresholds[offsets[f]:offsets[f + 1]]
-        for i in range(n_samples):
-            x = X[i, f]
-            if np.isnan(x):
-                out[i, f] = missing_bin
-            else:
-                # number of thresholds strictly below x: the first bin whose upper edge is >= x
-                out[i, f] = np.searchsorted(t, x, side="left")
+    block = 4096
+    # blocks of rows: each thread writes whole tile records, never a cache line another thread writes
+    for blk in prange((n_samples + block - 1) // block):
+        lo = blk * block
+        hi = min(lo + block, n_samples)
+        for f in range(n_features):
+            t = flat_thresholds[offsets[f]:offsets[f + 1]]
+            tile = out[f // TILE]
+            k = f % TILE
+            for i in range(lo, hi):
+                x = X[i, f]
+                if np.isnan(x):
+                    tile[i, k] = missing_bin
+                else:
+                    # number of thresholds strictly below x: the first bin whose upper edge is >= x
+                    tile[i, k] = np.searchsorted(t, x, side="left")

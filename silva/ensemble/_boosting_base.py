@@ -12,7 +12,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._dtypes import G_H_DTYPE, INDEX_DTYPE
 from .._params import validate_params
-from .._threads import numba_threads
+from .._threads import numba_threads, resolve_n_jobs
 from .._validation import check_eval_set, check_fit_X_y, check_predict_X, check_weights
 from ..data import BinMapper
 from .._engine.grower import TreeGrower
@@ -20,6 +20,8 @@ from .._engine.predict import add_leaf_values, forest_add_binned, forest_predict
 from .._engine.tree import Forest
 
 _MODEL_STATE_FIELDS = ("n_features_in_", "n_iter_", "best_iteration_", "evals_result_")
+_STATE_KEYS = {"params", "custom_objective", "forest", "baseline", "n_outputs", *_MODEL_STATE_FIELDS}
+_MAX_FEATURES = np.iinfo(np.int32).max  # feature indices are int32 in the node table
 
 
 class BaseBoost(BaseEstimator):
@@ -101,7 +103,7 @@ class BaseBoost(BaseEstimator):
         raw[:] = baseline
         eval_raw = []
         for _, Xbv, _ in eval_binned:
-            r = np.empty((Xbv.shape[0], K))
+            r = np.empty((Xbv.shape[1], K))  # tiles: (n_tiles, n_rows, TILE)
             r[:] = baseline
             eval_raw.append(r)
         g = np.empty((K, n), dtype=G_H_DTYPE)
@@ -212,12 +214,23 @@ class BaseBoost(BaseEstimator):
 
     @classmethod
     def _from_model_state(cls, state):
+        allowed = _STATE_KEYS | {"feature_names_in_"} | set(cls._extra_state_keys)
+        required = _STATE_KEYS | set(cls._extra_state_keys)
+        if not required <= set(state) <= allowed:
+            raise ValueError(f"model state fields do not match a {cls.__name__}: missing "
+                             f"{sorted(required - set(state))}, unexpected {sorted(set(state) - allowed)}")
+        if not isinstance(state["params"], dict) or set(state["params"]) != set(cls().get_params()):
+            raise ValueError(f"params do not match the parameters of {cls.__name__}")
         est = cls(**state["params"])
         validate_params(est)
-        n_features = int(state["n_features_in_"])
-        n_outputs = int(state["n_outputs"])
-        if n_features < 1 or n_outputs < 1:
-            raise ValueError("model has no features or no outputs")
+        resolve_n_jobs(est.n_jobs)
+        for name in ("n_features_in_", "n_outputs", "n_iter_"):
+            if isinstance(state[name], bool) or not isinstance(state[name], int):
+                raise ValueError(f"{name} must be an integer")
+        n_features = state["n_features_in_"]
+        n_outputs = state["n_outputs"]
+        if not (1 <= n_features <= _MAX_FEATURES) or n_outputs < 1:
+            raise ValueError("model has no features, too many features or no outputs")
         est.n_features_in_ = n_features
         est._n_outputs = n_outputs
         est._restore_extra_state(state)
@@ -226,12 +239,16 @@ class BaseBoost(BaseEstimator):
             raise ValueError("baseline does not match the number of outputs")
         est._baseline = baseline
         est._forest = Forest.from_state(state["forest"], n_features, n_outputs)
-        est.n_iter_ = int(state["n_iter_"])
+        est.n_iter_ = state["n_iter_"]
         if est._forest.n_trees != est.n_iter_ * n_outputs:
             raise ValueError("number of trees does not match n_iter_")
         best = state["best_iteration_"]
-        est.best_iteration_ = None if best is None else int(best)
-        est.evals_result_ = state["evals_result_"]
+        if best is not None and (isinstance(best, bool) or not isinstance(best, int)
+                                 or not 0 <= best < est.n_iter_):
+            raise ValueError("best_iteration_ must be None or a round of the model")
+        est.best_iteration_ = best
+        est.evals_result_ = _checked_history(state["evals_result_"])
+        est._make_loss()  # the objective must be one this estimator knows
         if "feature_names_in_" in state:
             names = np.asarray(state["feature_names_in_"], dtype=object)
             if names.shape != (n_features,):
@@ -239,8 +256,23 @@ class BaseBoost(BaseEstimator):
             est.feature_names_in_ = names
         return est
 
+    _extra_state_keys = ()
+
     def _extra_state(self):
         return {}
 
     def _restore_extra_state(self, state):
         pass
+
+
+def _checked_history(history):
+    """evals_result_ must be {set name: {metric name: [float, ...]}}."""
+    ok = isinstance(history, dict) and all(
+        isinstance(k, str) and isinstance(v, dict) and all(
+            isinstance(m, str) and isinstance(vals, list)
+            and all(isinstance(x, float) and not isinstance(x, bool) for x in vals)
+            for m, vals in v.items())
+        for k, v in history.items())
+    if not ok:
+        raise ValueError("evals_result_ must map set names to {metric: [floats]}")
+    return history

@@ -106,6 +106,8 @@ class BoostClassifier(ClassifierMixin, BaseBoost):
         proba = self.predict_proba(X)
         return self.classes_[np.argmax(proba, axis=1)]
 
+    _extra_state_keys = ("classes_",)
+
     def _extra_state(self):
         return {"classes_": np.asarray(self.classes_)}
 

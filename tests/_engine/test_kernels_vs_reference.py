@@ -8,7 +8,9 @@ from silva._engine.histogram import build_histograms, build_root_histogram, subt
 from silva._engine.partition import partition_nodes
 from silva._engine.predict import add_leaf_values, forest_predict_raw
 from silva._engine.splitting import find_best_splits
+from silva._dtypes import TILE
 from silva.data import BinMapper
+from silva.data.binning import tiles_to_columns
 from silva import BoostRegressor
 
 
@@ -18,52 +20,54 @@ def _random_problem(seed, n=300, d=4, nan_frac=0.1, max_bin=16):
     X[:, 0] = np.round(X[:, 0])  # few distinct values
     X[rng.rand(n, d) < nan_frac] = np.nan
     mapper = BinMapper(max_bin=max_bin).fit(X)
-    g = rng.normal(size=n).astype(np.float32)
-    h = rng.uniform(0.1, 1.0, size=n).astype(np.float32)
-    return rng, X, mapper, mapper.transform(X), g, h
+    g = rng.normal(size=n)
+    h = rng.uniform(0.1, 1.0, size=n)
+    Xt = mapper.transform(X)
+    return rng, X, mapper, Xt, tiles_to_columns(Xt, d), g, h
 
 
 @settings(max_examples=25, deadline=None)
 @given(seed=st.integers(0, 10_000), max_bin=st.integers(2, 40))
 def test_binning_matches_reference(seed, max_bin):
-    rng, X, mapper, Xb, _, _ = _random_problem(seed, max_bin=max_bin)
+    rng, X, mapper, Xt, Xb, _, _ = _random_problem(seed, max_bin=max_bin)
     expected = ref.bin_features_ref(X, mapper.thresholds_, mapper.missing_bin_)
     np.testing.assert_array_equal(Xb, expected)
-    assert Xb.flags.f_contiguous
+    assert Xt.shape == ((X.shape[1] + TILE - 1) // TILE, X.shape[0], TILE)
     assert all(t.size <= max_bin - 1 for t in mapper.thresholds_)
 
 
 @settings(max_examples=25, deadline=None)
-@given(seed=st.integers(0, 10_000))
-def test_histograms_match_reference(seed):
-    rng, X, mapper, Xb, g, h = _random_problem(seed)
+@given(seed=st.integers(0, 10_000), n_channels=st.sampled_from([2, 3]))
+def test_histograms_match_reference(seed, n_channels):
+    rng, X, mapper, Xt, Xb, g, h = _random_problem(seed, d=11)
     n, d = Xb.shape
     n_bins = mapper.n_bins_
-    features = np.arange(d, dtype=np.int64)
-    hists = np.zeros((3, d, n_bins, 3))
-    build_root_histogram(Xb, g, h, features, hists[0])
-    np.testing.assert_allclose(hists[0], ref.histogram_ref(Xb, np.arange(n), g, h, n_bins), rtol=1e-12)
+    tiles = np.arange(Xt.shape[0], dtype=np.int64)
+    hists = np.zeros((3, Xt.shape[0] * TILE, n_bins, n_channels))
+    build_root_histogram(Xt, g, h, tiles, hists[0])
+    hists_d = hists[:, :d]  # drop the padding features of the last tile
+    ref_hist = lambda rows: ref.histogram_ref(Xb, rows, g, h, n_bins)[..., :n_channels]
+    np.testing.assert_allclose(hists_d[0], ref_hist(np.arange(n)), rtol=1e-12)
     # a node = a random subset of rows, in a random order, with g/h aligned to the index array
     rows = rng.permutation(n)[: rng.randint(1, n)].astype(np.uint32)
-    build_histograms(Xb, rows, g[rows], h[rows], np.array([0]), np.array([rows.size]), features,
+    build_histograms(Xt, rows, g[rows], h[rows], np.array([0]), np.array([rows.size]), tiles,
                      np.array([1]), hists)
-    np.testing.assert_allclose(hists[1], ref.histogram_ref(Xb, rows.astype(np.int64), g, h, n_bins),
-                               rtol=1e-12, atol=1e-9)
-    subtract_histograms(hists, np.array([0]), np.array([1]), np.array([2]), features)
+    np.testing.assert_allclose(hists_d[1], ref_hist(rows.astype(np.int64)), rtol=1e-12, atol=1e-9)
+    subtract_histograms(hists, np.array([0]), np.array([1]), np.array([2]), tiles)
     rest = np.setdiff1d(np.arange(n), rows)
-    np.testing.assert_allclose(hists[2], ref.histogram_ref(Xb, rest, g, h, n_bins), rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(hists_d[2], ref_hist(rest), rtol=1e-9, atol=1e-9)
 
 
 @settings(max_examples=40, deadline=None)
 @given(seed=st.integers(0, 10_000), lam=st.sampled_from([0.0, 1.0, 5.0]), alpha=st.sampled_from([0.0, 0.5]),
        mcw=st.sampled_from([0.0, 1.0, 5.0]), msl=st.sampled_from([1, 5, 20]))
 def test_best_split_matches_brute_force(seed, lam, alpha, mcw, msl):
-    rng, X, mapper, Xb, g, h = _random_problem(seed, n=120)
+    rng, X, mapper, Xt, Xb, g, h = _random_problem(seed, n=120)
     n, d = Xb.shape
     features = np.arange(d, dtype=np.int64)
-    hists = np.zeros((1, d, mapper.n_bins_, 3))
-    build_root_histogram(Xb, g, h, features, hists[0])
-    sums = hists[0, 0].sum(axis=0)[None, :]
+    hists = np.zeros((1, Xt.shape[0] * TILE, mapper.n_bins_, 3 if msl > 1 else 2))
+    build_root_histogram(Xt, g, h, np.arange(Xt.shape[0]), hists[0])
+    sums = np.array([[g.sum(), h.sum(), n]], dtype=np.float64)
     best = np.empty((1, 7))
     params = np.array([lam, alpha, 0.0, mcw, msl], dtype=np.float64)
     find_best_splits(hists, np.array([0]), sums, features[None, :], mapper.n_value_bins_, mapper.missing_bin_,
@@ -85,24 +89,25 @@ def test_best_split_matches_brute_force(seed, lam, alpha, mcw, msl):
 @given(seed=st.integers(0, 10_000), n=st.sampled_from([50, 20_000, 70_000]))
 def test_partition_is_stable_and_matches_reference(seed, n):
     rng = np.random.RandomState(seed)
-    Xb = np.asfortranarray(rng.randint(0, 9, size=(n, 2)).astype(np.uint8))
-    Xb[rng.rand(n) < 0.1, 1] = 8  # the missing bin
+    Xt = rng.randint(0, 9, size=(1, n, TILE)).astype(np.uint8)
+    Xt[0, rng.rand(n) < 0.1, 1] = 8  # the missing bin
+    Xb = tiles_to_columns(Xt, 2)
     starts = np.array([0, n // 3], dtype=np.int64)
     stops = np.array([n // 3, n], dtype=np.int64)
     si = rng.permutation(n).astype(np.uint32)
-    og = si.astype(np.float32)  # gradients travel with their rows: g == row index here
+    og = si.astype(np.float64)  # gradients travel with their rows: g == row index here
     oh = -og
     expected = [ref.partition_ref(Xb, si[a:b].astype(np.int64), 1, 3, j == 1, 8)
                 for j, (a, b) in enumerate(zip(starts, stops))]
     n_left = np.empty(2, dtype=np.int64)
-    buf = (np.empty(n, np.uint32), np.empty(n, np.float32), np.empty(n, np.float32))
-    partition_nodes(Xb, si, og, oh, *buf, starts, stops, np.array([1, 1]), np.array([3, 3]),
+    buf = (np.empty(n, np.uint32), np.empty(n), np.empty(n))
+    partition_nodes(Xt, si, og, oh, *buf, starts, stops, np.array([1, 1]), np.array([3, 3]),
                     np.array([False, True]), 8, n_left)
     for j, (a, b) in enumerate(zip(starts, stops)):
         np.testing.assert_array_equal(si[a:b], expected[j][0])
         assert n_left[j] == expected[j][1]
-    np.testing.assert_array_equal(og, si.astype(np.float32))
-    np.testing.assert_array_equal(oh, -si.astype(np.float32))
+    np.testing.assert_array_equal(og, si.astype(np.float64))
+    np.testing.assert_array_equal(oh, -si.astype(np.float64))
 
 
 def test_add_leaf_values_matches_reference():
