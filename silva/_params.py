@@ -18,8 +18,9 @@ PARAMS = {
                          "least number of rows in a child"),
     "reg_lambda": (dict(low=0), ("lambda", "lambda_l2", "l2_regularization"), "L2 penalty on leaf values"),
     "reg_alpha": (dict(low=0), ("alpha", "lambda_l1"), "L1 penalty on leaf values"),
-    "gamma": (dict(low=0), ("min_split_loss", "min_split_gain", "min_gain_to_split"),
-              "least gain for a split"),
+    # No peer alias: silva's gamma is compared with the 1/2-scaled gain of the XGBoost paper, while
+    # XGBoost's min_split_loss and LightGBM's min_split_gain compare the unscaled sum (2x silva's).
+    "gamma": (dict(low=0), (), "least gain 1/2[GL^2/(HL+l)+GR^2/(HR+l)-G^2/(H+l)] for a split"),
     "subsample": (dict(low=0, high=1, low_open=True), ("bagging_fraction",), "fraction of rows per round"),
     "colsample_bytree": (dict(low=0, high=1, low_open=True), ("feature_fraction",),
                          "fraction of features per tree"),

@@ -13,18 +13,39 @@ from .._dtypes import TILE, binned_dtype
 SUBSAMPLE_ROWS = 200_000
 
 
-def _feature_thresholds(values, max_bin):
-    """Upper edges of the value bins for one feature (NaN and zero-weight rows already removed)."""
-    distinct = np.unique(values)
-    if distinct.size <= 1:
-        return np.empty(0, dtype=np.float64)
-    if distinct.size <= max_bin:
-        # one bin per distinct value: split halfway so that unseen values land on the nearest side
-        return (distinct[:-1] + distinct[1:]) * 0.5
-    # quantiles of the sample; midpoints of neighbouring sample values keep thresholds off the data
-    percentiles = np.linspace(0, 100, max_bin + 1)[1:-1]
-    thresholds = np.percentile(values, percentiles, method="midpoint")
-    return np.unique(thresholds)
+@njit(parallel=True, cache=True)
+def _find_thresholds(sample, max_bin, out, counts):
+    """Per feature (parallel): upper edges of the value bins from one sort of its non-NaN values.
+
+    At most ``max_bin`` distinct values: one bin each, split halfway between neighbours so unseen values
+    land on the nearer side. More: midpoints at the quantiles (as ``np.percentile(method="midpoint")``),
+    deduplicated.
+    """
+    n, d = sample.shape
+    for f in prange(d):
+        col = sample[:, f]
+        v = np.sort(col[~np.isnan(col)])
+        m = v.size
+        n_distinct = 0
+        for i in range(m):
+            if i == 0 or v[i] != v[i - 1]:
+                n_distinct += 1
+        c = 0
+        if 1 < n_distinct <= max_bin:
+            prev = v[0]
+            for i in range(1, m):
+                if v[i] != prev:
+                    out[f, c] = (prev + v[i]) * 0.5
+                    c += 1
+                    prev = v[i]
+        elif n_distinct > max_bin:
+            for q in range(1, max_bin):
+                pos = q * (m - 1) / max_bin
+                t = (v[int(np.floor(pos))] + v[int(np.ceil(pos))]) * 0.5
+                if c == 0 or t > out[f, c - 1]:
+                    out[f, c] = t
+                    c += 1
+        counts[f] = c
 
 
 class BinMapper:
@@ -56,13 +77,11 @@ class BinMapper:
                 self.random_state, np.random.RandomState) else self.random_state
             rows = np.sort(rng.choice(rows, self.subsample, replace=False))
         sample = X[rows] if rows.size != n_samples else X
-        max_bin = self.max_bin if self.max_bin is not None else max(rows.size, 1)
-        thresholds = []
-        for f in range(n_features):
-            col = np.asarray(sample[:, f], dtype=np.float64)
-            col = col[~np.isnan(col)]
-            thresholds.append(_feature_thresholds(col, max_bin))
-        self._set_thresholds(thresholds, self.max_bin)
+        max_bin = self.max_bin if self.max_bin is not None else max(rows.size, 2)
+        out = np.empty((n_features, max(max_bin - 1, 1)), dtype=np.float64)
+        counts = np.empty(n_features, dtype=np.int64)
+        _find_thresholds(sample, max_bin, out, counts)
+        self._set_thresholds([out[f, :counts[f]].copy() for f in range(n_features)], self.max_bin)
         return self
 
     def _set_thresholds(self, thresholds, max_bin):
@@ -73,9 +92,11 @@ class BinMapper:
         self.n_bins_ = self.missing_bin_ + 1  # histogram width: value bins + the NaN bin
         self.n_value_bins_ = n_value_bins
         self.thresholds_ = thresholds
-        self.threshold_offsets_ = np.zeros(len(thresholds) + 1, dtype=np.int64)
-        np.cumsum([t.size for t in thresholds], out=self.threshold_offsets_[1:])
-        self.flat_thresholds_ = (np.concatenate(thresholds) if thresholds else np.empty(0)).astype(np.float64)
+        # padded to a power of two with +inf for the branchless search in _bin_features
+        width = 1 << int(max(n_value_bins.max(initial=1) - 1, 1) - 1).bit_length()
+        self.padded_thresholds_ = np.full((len(thresholds), width), np.inf)
+        for f, t in enumerate(thresholds):
+            self.padded_thresholds_[f, :t.size] = t
         self.bin_dtype_ = binned_dtype(self.missing_bin_)
         return self
 
@@ -86,7 +107,7 @@ class BinMapper:
         """
         n, d = X.shape
         out = np.zeros(((d + TILE - 1) // TILE, n, TILE), dtype=self.bin_dtype_)
-        _bin_features(X, self.flat_thresholds_, self.threshold_offsets_, self.missing_bin_, out)
+        _bin_features(X, self.padded_thresholds_, self.missing_bin_, out)
         return out
 
     def fit_transform(self, X, sample_weight=None):
@@ -105,21 +126,26 @@ def tiles_to_columns(X_tiles, n_features):
 
 
 @njit(parallel=True, cache=True)
-def _bin_features(X, flat_thresholds, offsets, missing_bin, out):
+def _bin_features(X, padded_thresholds, missing_bin, out):
     n_samples, n_features = X.shape
+    width = padded_thresholds.shape[1]
     block = 4096
     # blocks of rows: each thread writes whole tile records, never a cache line another thread writes
     for blk in prange((n_samples + block - 1) // block):
         lo = blk * block
         hi = min(lo + block, n_samples)
-        for f in range(n_features):
-            t = flat_thresholds[offsets[f]:offsets[f + 1]]
-            tile = out[f // TILE]
-            k = f % TILE
-            for i in range(lo, hi):
+        for i in range(lo, hi):
+            for f in range(n_features):
                 x = X[i, f]
                 if np.isnan(x):
-                    tile[i, k] = missing_bin
-                else:
-                    # number of thresholds strictly below x: the first bin whose upper edge is >= x
-                    tile[i, k] = np.searchsorted(t, x, side="left")
+                    out[f // TILE, i, f % TILE] = missing_bin
+                    continue
+                # branchless binary search: number of thresholds strictly below x (padding is +inf)
+                t = padded_thresholds[f]
+                pos = 0
+                step = width
+                while step > 1:
+                    step >>= 1
+                    pos += step if t[pos + step - 1] < x else 0
+                pos += 1 if t[pos] < x else 0
+                out[f // TILE, i, f % TILE] = pos

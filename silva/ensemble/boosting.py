@@ -26,8 +26,10 @@ _PARAMS_DOC = """
     reg_lambda, reg_alpha : float, default=1.0, 0.0
         L2 and L1 penalties on leaf values.
     gamma : float, default=0.0
-        Least gain ``1/2 [G_L^2/(H_L+l) + G_R^2/(H_R+l) - G^2/(H+l)]`` a split must add (XGBoost's
-        min_split_loss; unlike XGBoost's post-pruning it is applied greedily, as LightGBM does).
+        Least gain ``1/2 [G_L^2/(H_L+l) + G_R^2/(H_R+l) - G^2/(H+l)]`` a split must add, as in the
+        XGBoost paper. XGBoost's ``min_split_loss`` and LightGBM's ``min_split_gain`` are compared with
+        the bracket without the 1/2, so ``gamma=g`` here matches ``min_split_loss=2*g`` there. Applied
+        greedily when a split is chosen (as LightGBM does), not by XGBoost's post-pruning.
     subsample : float, default=1.0
         Fraction of rows drawn (without replacement) for each round.
     colsample_bytree, colsample_bynode : float, default=1.0
