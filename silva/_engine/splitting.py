@@ -74,13 +74,13 @@ def _scan_feature(hist, n_value_bins, missing_bin, G, H, N, parent_score, params
         for b in range(n_value_bins):
             GL += hist[b, 0]
             HL += hist[b, 1]
+            if counted:
+                NL += hist[b, 2]  # accumulate before any `continue`
+                if NL < min_samples_leaf or N - NL < min_samples_leaf:
+                    continue
             HR = H - HL
             if HL < min_child_weight or HR < min_child_weight:
                 continue
-            if counted:
-                NL += hist[b, 2]
-                if NL < min_samples_leaf or N - NL < min_samples_leaf:
-                    continue
             GR = G - GL
             sL = node_score(GL, HL, reg_lambda, reg_alpha)
             sR = node_score(GR, HR, reg_lambda, reg_alpha)

@@ -5,6 +5,9 @@ so with the default 255 every bin index fits in a uint8. A value ``x`` falls in 
 ``thresholds[b-1] < x <= thresholds[b]``, which is exactly the test the raw-data predictor applies
 (``x <= threshold`` goes left), so binned training and raw prediction never disagree.
 """
+from concurrent.futures import ThreadPoolExecutor
+
+import numba
 import numpy as np
 from numba import njit, prange
 
@@ -14,18 +17,36 @@ SUBSAMPLE_ROWS = 200_000
 
 
 @njit(parallel=True, cache=True)
-def _find_thresholds(sample, max_bin, out, counts):
-    """Per feature (parallel): upper edges of the value bins from one sort of its non-NaN values.
+def _gather_feature_major(X, rows, out):
+    """out[f, j] = X[rows[j], f]: the sample with each feature contiguous, ready to sort in place."""
+    for f in prange(X.shape[1]):
+        for j in range(rows.size):
+            out[f, j] = X[rows[j], f]
+
+
+def _sort_features(sample_t):
+    """Sort each feature (row of ``sample_t``) in place, NaNs last; NumPy's sort (several times faster
+    than a compiled one) releases the GIL, so feature chunks sort on parallel threads."""
+    n_threads = max(1, min(numba.get_num_threads(), sample_t.shape[0]))
+    chunks = np.array_split(np.arange(sample_t.shape[0]), n_threads)
+    with ThreadPoolExecutor(n_threads) as pool:
+        list(pool.map(lambda c: sample_t[c[0]:c[-1] + 1].sort(axis=1) if c.size else None, chunks))
+
+
+@njit(parallel=True, cache=True)
+def _find_thresholds(sorted_t, max_bin, out, counts):
+    """Per feature (parallel): upper edges of the value bins from its sorted values (NaNs last).
 
     At most ``max_bin`` distinct values: one bin each, split halfway between neighbours so unseen values
     land on the nearer side. More: midpoints at the quantiles (as ``np.percentile(method="midpoint")``),
     deduplicated.
     """
-    n, d = sample.shape
+    d, n = sorted_t.shape
     for f in prange(d):
-        col = sample[:, f]
-        v = np.sort(col[~np.isnan(col)])
-        m = v.size
+        v = sorted_t[f]
+        m = 0
+        while m < n and not np.isnan(v[m]):
+            m += 1
         n_distinct = 0
         for i in range(m):
             if i == 0 or v[i] != v[i - 1]:
@@ -76,11 +97,13 @@ class BinMapper:
             rng = np.random.RandomState(self.random_state) if not isinstance(
                 self.random_state, np.random.RandomState) else self.random_state
             rows = np.sort(rng.choice(rows, self.subsample, replace=False))
-        sample = X[rows] if rows.size != n_samples else X
+        sample_t = np.empty((n_features, rows.size), dtype=np.float64)
+        _gather_feature_major(X, rows.astype(np.int64), sample_t)
+        _sort_features(sample_t)
         max_bin = self.max_bin if self.max_bin is not None else max(rows.size, 2)
         out = np.empty((n_features, max(max_bin - 1, 1)), dtype=np.float64)
         counts = np.empty(n_features, dtype=np.int64)
-        _find_thresholds(sample, max_bin, out, counts)
+        _find_thresholds(sample_t, max_bin, out, counts)
         self._set_thresholds([out[f, :counts[f]].copy() for f in range(n_features)], self.max_bin)
         return self
 
@@ -92,8 +115,8 @@ class BinMapper:
         self.n_bins_ = self.missing_bin_ + 1  # histogram width: value bins + the NaN bin
         self.n_value_bins_ = n_value_bins
         self.thresholds_ = thresholds
-        # padded to a power of two with +inf for the branchless search in _bin_features
-        width = 1 << int(max(n_value_bins.max(initial=1) - 1, 1) - 1).bit_length()
+        # padded with +inf to a power of two (256 for the default 255 bins) for the search in _bin_features
+        width = 1 << int(max(n_value_bins.max(initial=1) - 1, 1)).bit_length()
         self.padded_thresholds_ = np.full((len(thresholds), width), np.inf)
         for f, t in enumerate(thresholds):
             self.padded_thresholds_[f, :t.size] = t
@@ -125,10 +148,37 @@ def tiles_to_columns(X_tiles, n_features):
     return X_tiles.transpose(1, 0, 2).reshape(n, n_tiles * tile)[:, :n_features]
 
 
+@njit(cache=True, inline="always")
+def _search_256(t, x):
+    """Number of thresholds below x in a row padded with +inf to 256 (branchless, unrolled)."""
+    pos = 0
+    pos += 128 if t[pos + 127] < x else 0
+    pos += 64 if t[pos + 63] < x else 0
+    pos += 32 if t[pos + 31] < x else 0
+    pos += 16 if t[pos + 15] < x else 0
+    pos += 8 if t[pos + 7] < x else 0
+    pos += 4 if t[pos + 3] < x else 0
+    pos += 2 if t[pos + 1] < x else 0
+    pos += 1 if t[pos] < x else 0
+    return pos
+
+
+@njit(cache=True, inline="always")
+def _search(t, x):
+    """Number of thresholds below x in a row padded with +inf to a power of two."""
+    pos = 0
+    step = t.size
+    while step > 1:
+        step >>= 1
+        if t[pos + step - 1] < x:
+            pos += step
+    return pos + (1 if t[pos] < x else 0)
+
+
 @njit(parallel=True, cache=True)
 def _bin_features(X, padded_thresholds, missing_bin, out):
     n_samples, n_features = X.shape
-    width = padded_thresholds.shape[1]
+    unrolled = padded_thresholds.shape[1] == 256
     block = 4096
     # blocks of rows: each thread writes whole tile records, never a cache line another thread writes
     for blk in prange((n_samples + block - 1) // block):
@@ -137,15 +187,11 @@ def _bin_features(X, padded_thresholds, missing_bin, out):
         for i in range(lo, hi):
             for f in range(n_features):
                 x = X[i, f]
-                if np.isnan(x):
-                    out[f // TILE, i, f % TILE] = missing_bin
-                    continue
-                # branchless binary search: number of thresholds strictly below x (padding is +inf)
                 t = padded_thresholds[f]
-                pos = 0
-                step = width
-                while step > 1:
-                    step >>= 1
-                    pos += step if t[pos + step - 1] < x else 0
-                pos += 1 if t[pos] < x else 0
-                out[f // TILE, i, f % TILE] = pos
+                if np.isnan(x):
+                    b = missing_bin
+                elif unrolled:
+                    b = _search_256(t, x)
+                else:
+                    b = _search(t, x)
+                out[f // TILE, i, f % TILE] = b

@@ -97,6 +97,7 @@ class BaseBoost(BaseEstimator):
         mapper = BinMapper(self.max_bin, random_state=rng.randint(np.iinfo(np.int32).max))
         Xb = mapper.fit_transform(X, sw)
         eval_binned = [(name, mapper.transform(Xv), yv) for name, Xv, yv in evals]
+        t_binning = time.perf_counter() - t_start
         K = loss.n_outputs(getattr(self, "n_classes_", None))
         baseline = loss.baseline(y, sw)
         raw = np.empty((n, K))
@@ -120,7 +121,7 @@ class BaseBoost(BaseEstimator):
         trees, outputs = [], []
         history = {name: {loss.metric_name: []} for name, _, _ in eval_binned}
         best_score, best_iter = np.inf, 0
-        timers = {"gradients": 0.0, "scores": 0.0, "eval": 0.0}
+        timers = {"binning": t_binning, "gradients": 0.0, "scores": 0.0, "eval": 0.0}
         for it in range(self.n_estimators):
             t0 = time.perf_counter()
             loss.gradients(y, raw, sw, g, h)
