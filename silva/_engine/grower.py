@@ -81,6 +81,7 @@ class TreeGrower:
         self.split_params = np.array([self.reg_lambda, self.reg_alpha, float(gamma), self.min_child_weight,
                                       float(self.min_samples_leaf)])
         n_tiles, n_samples, _ = X_tiles.shape
+        self.n_features = self.n_value_bins.size
         self.ordered_g = np.empty(n_samples, dtype=G_H_DTYPE)
         self.ordered_h = np.empty(n_samples, dtype=G_H_DTYPE)
         self.buf_i = np.empty(n_samples, dtype=INDEX_DTYPE)
@@ -137,14 +138,14 @@ class TreeGrower:
             self.ordered_g[:n_rows] = self.g
             self.ordered_h[:n_rows] = self.h
             with parallel_chunksize(1):
-                build_root_histogram(self.X_tiles, self.g, self.h, self.tiles, hists[slot])
+                build_root_histogram(self.X_tiles, self.g, self.h, self.tiles, hists[slot], self.n_features)
         else:
             self.ordered_g[:n_rows] = self.g[self.si[:n_rows]]
             self.ordered_h[:n_rows] = self.h[self.si[:n_rows]]
             with parallel_chunksize(1):
                 build_histograms(self.X_tiles, self.si, self.ordered_g, self.ordered_h,
                                  np.array([0], dtype=np.int64), np.array([n_rows], dtype=np.int64),
-                                 self.tiles, np.array([slot], dtype=np.int64), hists)
+                                 self.tiles, np.array([slot], dtype=np.int64), hists, self.n_features)
         G, H = hists[slot, self.features[0], :, :2].sum(axis=0)
         self.timers["histogram"] += time.perf_counter() - t0
         root = self._new_node(0, n_rows, G, H, n_rows, 0)
@@ -222,10 +223,10 @@ class TreeGrower:
             slots = np.array([n.slot for n in build], dtype=np.int64)
             with parallel_chunksize(1):
                 build_histograms(self.X_tiles, self.si, self.ordered_g, self.ordered_h, starts, stops,
-                                 self.tiles, slots, self.pool.hists)
+                                 self.tiles, slots, self.pool.hists, self.n_features)
         if subtract:
             p, s, l = (np.array(col, dtype=np.int64) for col in zip(*subtract))
-            subtract_histograms(self.pool.hists, p, s, l, self.tiles)
+            subtract_histograms(self.pool.hists, p, s, l, self.tiles, self.n_features)
         self.timers["histogram"] += time.perf_counter() - t0
         for parent, _, _ in pairs:
             self.pool.release(parent.slot)

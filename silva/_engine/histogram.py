@@ -13,37 +13,48 @@ from numba import njit, prange
 from .._dtypes import TILE
 
 
+@njit(cache=True, inline="always")
+def _accumulate_rows(X, sample_indices, ordered_g, ordered_h, start, stop, hist, f0, identity, width,
+                     counted):
+    for pos in range(start, stop):
+        i = pos if identity else sample_indices[pos]
+        gv = ordered_g[pos]
+        hv = ordered_h[pos]
+        for k in range(width):
+            b = X[i, k]
+            hist[f0 + k, b, 0] += gv
+            hist[f0 + k, b, 1] += hv
+            if counted:
+                hist[f0 + k, b, 2] += 1.0
+
+
 @njit(cache=True)
-def _accumulate(X, sample_indices, ordered_g, ordered_h, start, stop, hist, f0, identity):
-    """hist[f0 + k, bin, :] += (g, h[, 1]) over the rows; ``identity``: row i is at position i."""
-    for k in range(TILE):
+def _accumulate(X, sample_indices, ordered_g, ordered_h, start, stop, hist, f0, identity, n_features):
+    """hist[f0 + k, bin, :] += (g, h[, 1]) over the rows; ``identity``: row i is at position i.
+
+    Full tiles run with the constant width TILE (unrolled); the last tile only over its real features.
+    """
+    width = min(TILE, n_features - f0)
+    for k in range(width):
         for b in range(hist.shape[1]):
             for c in range(hist.shape[2]):
                 hist[f0 + k, b, c] = 0.0
-    if hist.shape[2] == 3:
-        for pos in range(start, stop):
-            i = pos if identity else sample_indices[pos]
-            gv = ordered_g[pos]
-            hv = ordered_h[pos]
-            for k in range(TILE):
-                b = X[i, k]
-                hist[f0 + k, b, 0] += gv
-                hist[f0 + k, b, 1] += hv
-                hist[f0 + k, b, 2] += 1.0
+    counted = hist.shape[2] == 3
+    if width == TILE:
+        if counted:
+            _accumulate_rows(X, sample_indices, ordered_g, ordered_h, start, stop, hist, f0, identity,
+                             TILE, True)
+        else:
+            _accumulate_rows(X, sample_indices, ordered_g, ordered_h, start, stop, hist, f0, identity,
+                             TILE, False)
     else:
-        for pos in range(start, stop):
-            i = pos if identity else sample_indices[pos]
-            gv = ordered_g[pos]
-            hv = ordered_h[pos]
-            for k in range(TILE):
-                b = X[i, k]
-                hist[f0 + k, b, 0] += gv
-                hist[f0 + k, b, 1] += hv
+        _accumulate_rows(X, sample_indices, ordered_g, ordered_h, start, stop, hist, f0, identity, width,
+                         counted)
 
 
 @njit(parallel=True, cache=True)
 def build_histograms(X_tiles, sample_indices, ordered_g, ordered_h, starts, stops, tiles, hist_slots,
-                     hists):
+                     hists, n_features):
     """Fill ``hists[hist_slots[j]]`` on the listed ``tiles`` for node j (rows
     ``sample_indices[starts[j]:stops[j]]``); ``ordered_g``/``ordered_h`` are aligned with
     ``sample_indices`` (the partition moves them along)."""
@@ -52,20 +63,20 @@ def build_histograms(X_tiles, sample_indices, ordered_g, ordered_h, starts, stop
         j = task // n_tiles
         t = tiles[task % n_tiles]
         _accumulate(X_tiles[t], sample_indices, ordered_g, ordered_h, starts[j], stops[j],
-                    hists[hist_slots[j]], t * TILE, False)
+                    hists[hist_slots[j]], t * TILE, False, n_features)
 
 
 @njit(parallel=True, cache=True)
-def build_root_histogram(X_tiles, g, h, tiles, hist):
+def build_root_histogram(X_tiles, g, h, tiles, hist, n_features):
     """Root over all rows in their natural order: no index indirection, no gather."""
     dummy = np.empty(0, dtype=np.uint32)
     for task in prange(tiles.size):
         t = tiles[task]
-        _accumulate(X_tiles[t], dummy, g, h, 0, X_tiles.shape[1], hist, t * TILE, True)
+        _accumulate(X_tiles[t], dummy, g, h, 0, X_tiles.shape[1], hist, t * TILE, True, n_features)
 
 
 @njit(parallel=True, cache=True)
-def subtract_histograms(hists, parent_slots, small_slots, large_slots, tiles):
+def subtract_histograms(hists, parent_slots, small_slots, large_slots, tiles, n_features):
     """hists[large] = hists[parent] - hists[small] for each sibling pair, on the listed tiles."""
     n_tiles = tiles.size
     for task in prange(parent_slots.size * n_tiles):
@@ -74,7 +85,7 @@ def subtract_histograms(hists, parent_slots, small_slots, large_slots, tiles):
         p = hists[parent_slots[j]]
         s = hists[small_slots[j]]
         out = hists[large_slots[j]]
-        for f in range(lo, lo + TILE):
+        for f in range(lo, min(lo + TILE, n_features)):
             for b in range(p.shape[1]):
                 for c in range(p.shape[2]):
                     out[f, b, c] = p[f, b, c] - s[f, b, c]

@@ -44,16 +44,16 @@ def test_histograms_match_reference(seed, n_channels):
     n_bins = mapper.n_bins_
     tiles = np.arange(Xt.shape[0], dtype=np.int64)
     hists = np.zeros((3, Xt.shape[0] * TILE, n_bins, n_channels))
-    build_root_histogram(Xt, g, h, tiles, hists[0])
+    build_root_histogram(Xt, g, h, tiles, hists[0], d)
     hists_d = hists[:, :d]  # drop the padding features of the last tile
     ref_hist = lambda rows: ref.histogram_ref(Xb, rows, g, h, n_bins)[..., :n_channels]
     np.testing.assert_allclose(hists_d[0], ref_hist(np.arange(n)), rtol=1e-12)
     # a node = a random subset of rows, in a random order, with g/h aligned to the index array
     rows = rng.permutation(n)[: rng.randint(1, n)].astype(np.uint32)
     build_histograms(Xt, rows, g[rows], h[rows], np.array([0]), np.array([rows.size]), tiles,
-                     np.array([1]), hists)
+                     np.array([1]), hists, d)
     np.testing.assert_allclose(hists_d[1], ref_hist(rows.astype(np.int64)), rtol=1e-12, atol=1e-9)
-    subtract_histograms(hists, np.array([0]), np.array([1]), np.array([2]), tiles)
+    subtract_histograms(hists, np.array([0]), np.array([1]), np.array([2]), tiles, d)
     rest = np.setdiff1d(np.arange(n), rows)
     np.testing.assert_allclose(hists_d[2], ref_hist(rest), rtol=1e-9, atol=1e-9)
 
@@ -66,7 +66,7 @@ def test_best_split_matches_brute_force(seed, lam, alpha, mcw, msl):
     n, d = Xb.shape
     features = np.arange(d, dtype=np.int64)
     hists = np.zeros((1, Xt.shape[0] * TILE, mapper.n_bins_, 3 if msl > 1 else 2))
-    build_root_histogram(Xt, g, h, np.arange(Xt.shape[0]), hists[0])
+    build_root_histogram(Xt, g, h, np.arange(Xt.shape[0]), hists[0], d)
     sums = np.array([[g.sum(), h.sum(), n]], dtype=np.float64)
     best = np.empty((1, 7))
     params = np.array([lam, alpha, 0.0, mcw, msl], dtype=np.float64)
@@ -139,3 +139,19 @@ def test_forest_prediction_matches_reference_walk(grow_policy):
     fast = forest_predict_raw(model._forest, X_test, 1, model._baseline)
     slow = ref.predict_forest_ref(model._forest, X_test, 1, model._baseline)
     np.testing.assert_allclose(fast, slow, rtol=1e-12)
+
+
+def test_histograms_do_not_depend_on_thread_count():
+    import numba
+    rng, X, mapper, Xt, Xb, g, h = _random_problem(3, n=100_000, d=11)
+    rows = rng.permutation(100_000).astype(np.uint32)
+    tiles = np.arange(Xt.shape[0], dtype=np.int64)
+    results = []
+    for threads in (1, numba.config.NUMBA_NUM_THREADS):
+        numba.set_num_threads(threads)
+        hists = np.zeros((2, Xt.shape[0] * TILE, mapper.n_bins_, 2))
+        build_histograms(Xt, rows, g[rows], h[rows], np.array([0, 70_000]), np.array([70_000, 100_000]),
+                         tiles, np.array([0, 1]), hists, 11)
+        results.append(hists)
+    numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+    np.testing.assert_array_equal(results[0], results[1])
