@@ -59,13 +59,15 @@ class TreeGrower:
     max_depth, max_leaves : None means unlimited (at least one must be set for leaf-wise growth).
     grow_policy : "depthwise" or "leafwise".
     reg_lambda, reg_alpha, gamma, min_child_weight, min_samples_leaf : split and leaf regularisation.
+    min_samples_split : least number of rows a node needs to be split.
     learning_rate : shrinkage applied to leaf values.
     colsample_bynode : fraction of the tree's features drawn for each node.
     """
 
     def __init__(self, X_tiles, n_value_bins, missing_bin, thresholds, *, max_depth=6, max_leaves=None,
                  grow_policy="depthwise", reg_lambda=1.0, reg_alpha=0.0, gamma=0.0,
-                 min_child_weight=1.0, min_samples_leaf=1, learning_rate=1.0, colsample_bynode=1.0):
+                 min_child_weight=1.0, min_samples_leaf=1, min_samples_split=2, learning_rate=1.0,
+                 colsample_bynode=1.0):
         self.X_tiles = X_tiles
         self.n_value_bins = np.ascontiguousarray(n_value_bins, dtype=np.int64)
         self.missing_bin = missing_bin
@@ -76,6 +78,7 @@ class TreeGrower:
         self.reg_lambda, self.reg_alpha = float(reg_lambda), float(reg_alpha)
         self.min_child_weight = float(min_child_weight)
         self.min_samples_leaf = max(1, int(min_samples_leaf))
+        self.min_samples_split = max(2, int(min_samples_split), 2 * self.min_samples_leaf)
         self.learning_rate = float(learning_rate)
         self.colsample_bynode = float(colsample_bynode)
         self.split_params = np.array([self.reg_lambda, self.reg_alpha, float(gamma), self.min_child_weight,
@@ -95,7 +98,8 @@ class TreeGrower:
         """Grow one tree on rows ``sample_indices[:n_rows]`` (reordered in place).
 
         ``n_rows == len(g)`` with ``sample_indices`` the identity means all rows in natural order.
-        Returns the node table and the leaves' (start, stop, value) slices of ``sample_indices``.
+        Returns the node table and the leaves' node ids, (start, stop) slices of ``sample_indices``
+        (after growth, ``self.si``) and values, sorted by start.
         """
         self.g, self.h, self.si = g, h, sample_indices
         self.features = np.ascontiguousarray(features, dtype=np.int64)
@@ -113,10 +117,11 @@ class TreeGrower:
             node.slot = -1
         leaves = sorted((n for n in self.nodes if self.builder.columns["left"][n.id] == -1),
                         key=lambda n: n.start)
+        ids = np.array([n.id for n in leaves], dtype=np.int64)
         starts = np.array([n.start for n in leaves], dtype=np.int64)
         stops = np.array([n.stop for n in leaves], dtype=np.int64)
         values = np.array([self.builder.columns["value"][n.id] for n in leaves], dtype=np.float64)
-        return self.builder.finish(), starts, stops, values
+        return self.builder.finish(), ids, starts, stops, values
 
     # ------------------------------------------------------------------ nodes
     def _new_node(self, start, stop, G, H, N, depth):
@@ -127,7 +132,7 @@ class TreeGrower:
 
     def _splittable(self, node):
         return ((self.max_depth is None or node.depth < self.max_depth)
-                and node.N >= 2 * self.min_samples_leaf and node.H >= 2 * self.min_child_weight)
+                and node.N >= self.min_samples_split and node.H >= 2 * self.min_child_weight)
 
     def _root(self, n_rows):
         t0 = time.perf_counter()
