@@ -14,7 +14,7 @@ from .._dtypes import G_H_DTYPE, HIST_DTYPE, INDEX_DTYPE, TILE
 from .histogram import build_histograms, build_root_histogram, subtract_histograms
 from .partition import partition_nodes
 from .splitting import find_best_splits, leaf_weight
-from .tree import TreeBuilder
+from .tree import TreeBuilder, bitset_words, to_bitset
 
 
 class HistogramPool:
@@ -39,14 +39,14 @@ class HistogramPool:
 
 
 class _Node:
-    __slots__ = ("id", "start", "stop", "G", "H", "N", "depth", "slot", "best", "candidates")
+    __slots__ = ("id", "start", "stop", "G", "H", "N", "depth", "slot", "best", "cat_set")
 
     def __init__(self, node_id, start, stop, G, H, N, depth):
         self.id, self.start, self.stop = node_id, start, stop
         self.G, self.H, self.N, self.depth = G, H, N, depth
         self.slot = -1
         self.best = None
-        self.candidates = None
+        self.cat_set = None
 
 
 class TreeGrower:
@@ -62,12 +62,15 @@ class TreeGrower:
     min_samples_split : least number of rows a node needs to be split.
     learning_rate : shrinkage applied to leaf values.
     colsample_bynode : fraction of the tree's features drawn for each node.
+    is_categorical : flags of the features split by category sets, with ``cat_smooth``, ``cat_l2``,
+        ``min_data_per_group`` and ``max_cat_threshold`` as in LightGBM.
     """
 
     def __init__(self, X_tiles, n_value_bins, missing_bin, thresholds, *, max_depth=6, max_leaves=None,
                  grow_policy="depthwise", reg_lambda=1.0, reg_alpha=0.0, gamma=0.0,
                  min_child_weight=1.0, min_samples_leaf=1, min_samples_split=2, learning_rate=1.0,
-                 colsample_bynode=1.0):
+                 colsample_bynode=1.0, is_categorical=None, cat_smooth=10.0, cat_l2=10.0,
+                 min_data_per_group=100, max_cat_threshold=32):
         self.X_tiles = X_tiles
         self.n_value_bins = np.ascontiguousarray(n_value_bins, dtype=np.int64)
         self.missing_bin = missing_bin
@@ -85,12 +88,18 @@ class TreeGrower:
                                       float(self.min_samples_leaf)])
         n_tiles, n_samples, _ = X_tiles.shape
         self.n_features = self.n_value_bins.size
+        self.is_categorical = (np.zeros(self.n_features, dtype=np.bool_) if is_categorical is None
+                               else np.ascontiguousarray(is_categorical, dtype=np.bool_))
+        self.cat_params = np.array([cat_smooth, cat_l2, min_data_per_group, max_cat_threshold], dtype=np.float64)
+        self.n_bins = missing_bin + 1
         self.ordered_g = np.empty(n_samples, dtype=G_H_DTYPE)
         self.ordered_h = np.empty(n_samples, dtype=G_H_DTYPE)
         self.buf_i = np.empty(n_samples, dtype=INDEX_DTYPE)
         self.buf_g = np.empty(n_samples, dtype=G_H_DTYPE)
         self.buf_h = np.empty(n_samples, dtype=G_H_DTYPE)
-        self.pool = HistogramPool(n_tiles * TILE, missing_bin + 1, 3 if self.min_samples_leaf > 1 else 2)
+        # row counts are needed for min_samples_leaf and for categories' min_data_per_group
+        n_channels = 3 if self.min_samples_leaf > 1 or self.is_categorical.any() else 2
+        self.pool = HistogramPool(n_tiles * TILE, missing_bin + 1, n_channels)
         self.timers = {"histogram": 0.0, "split": 0.0, "partition": 0.0}
 
     # ------------------------------------------------------------------ public
@@ -121,7 +130,7 @@ class TreeGrower:
         starts = np.array([n.start for n in leaves], dtype=np.int64)
         stops = np.array([n.stop for n in leaves], dtype=np.int64)
         values = np.array([self.builder.columns["value"][n.id] for n in leaves], dtype=np.float64)
-        return self.builder.finish(), ids, starts, stops, values
+        return self.builder.finish(bitset_words(self.n_bins)), ids, starts, stops, values
 
     # ------------------------------------------------------------------ nodes
     def _new_node(self, start, stop, G, H, N, depth):
@@ -174,10 +183,13 @@ class TreeGrower:
         slots = np.array([n.slot for n in nodes], dtype=np.int64)
         sums = np.array([[n.G, n.H, n.N] for n in nodes], dtype=np.float64)
         best = np.empty((len(nodes), 7), dtype=np.float64)
+        sets = np.zeros((len(nodes), self.n_bins), dtype=np.uint8)
         find_best_splits(self.pool.hists, slots, sums, candidates, self.n_value_bins, self.missing_bin,
-                         self.split_params, best)
+                         self.split_params, self.is_categorical, self.cat_params, best, sets)
         for j, node in enumerate(nodes):
             node.best = best[j] if best[j, 0] > -np.inf else None
+            if node.best is not None and self.is_categorical[int(node.best[1])]:
+                node.cat_set = sets[j]
         self.timers["split"] += time.perf_counter() - t0
 
     def _split(self, nodes):
@@ -191,8 +203,14 @@ class TreeGrower:
         starts = np.array([n.start for n in nodes], dtype=np.int64)
         stops = np.array([n.stop for n in nodes], dtype=np.int64)
         n_left = np.empty(len(nodes), dtype=np.int64)
+        is_cat = np.array([n.cat_set is not None for n in nodes], dtype=np.bool_)
+        cat_sets = np.zeros((len(nodes), self.n_bins), dtype=np.uint8)
+        for j, n in enumerate(nodes):
+            if n.cat_set is not None:
+                cat_sets[j] = n.cat_set
         partition_nodes(self.X_tiles, self.si, self.ordered_g, self.ordered_h, self.buf_i, self.buf_g,
-                        self.buf_h, starts, stops, features, bins, miss_left, self.missing_bin, n_left)
+                        self.buf_h, starts, stops, features, bins, miss_left, self.missing_bin, is_cat,
+                        cat_sets, n_left)
         self.timers["partition"] += time.perf_counter() - t0
         pairs = []
         for j, node in enumerate(nodes):
@@ -201,9 +219,13 @@ class TreeGrower:
             mid = node.start + int(n_left[j])
             left = self._new_node(node.start, mid, GL, HL, mid - node.start, node.depth + 1)
             right = self._new_node(mid, node.stop, node.G - GL, node.H - HL, node.stop - mid, node.depth + 1)
-            t = self.thresholds[f]
-            threshold = t[b] if b < t.size else np.inf
-            self.builder.set_split(node.id, f, threshold, b, int(ml), left.id, right.id, gain)
+            if node.cat_set is not None:
+                self.builder.set_split(node.id, f, 0.0, -1, int(ml), left.id, right.id, gain,
+                                       to_bitset(node.cat_set, self.n_bins))
+            else:
+                t = self.thresholds[f]
+                threshold = t[b] if b < t.size else np.inf
+                self.builder.set_split(node.id, f, threshold, b, int(ml), left.id, right.id, gain)
             pairs.append((node, left, right))
         return pairs
 

@@ -17,31 +17,35 @@ _CHUNK = 16384
 
 
 @njit(cache=True, inline="always")
-def goes_left(b, bin_threshold, missing_left, missing_bin):
+def goes_left(b, bin_threshold, missing_left, missing_bin, is_cat, cat_set):
+    """Numeric: bin <= threshold; categorical: bin in the node's left set; NaN bin: learned side."""
     if b == missing_bin:
         return missing_left
+    if is_cat:
+        return cat_set[b] == 1
     return b <= bin_threshold
 
 
 @njit(cache=True)
-def _count_left(X_tiles, f, sample_indices, lo, hi, bin_threshold, missing_left, missing_bin):
+def _count_left(X_tiles, f, sample_indices, lo, hi, bin_threshold, missing_left, missing_bin, is_cat,
+                cat_set):
     tile = X_tiles[f // TILE]
     k = f % TILE
     cnt = 0
     for pos in range(lo, hi):
-        if goes_left(tile[sample_indices[pos], k], bin_threshold, missing_left, missing_bin):
+        if goes_left(tile[sample_indices[pos], k], bin_threshold, missing_left, missing_bin, is_cat, cat_set):
             cnt += 1
     return cnt
 
 
 @njit(cache=True)
 def _write_chunk(X_tiles, f, sample_indices, ordered_g, ordered_h, buf_i, buf_g, buf_h, lo, hi, li, ri,
-                 bin_threshold, missing_left, missing_bin):
+                 bin_threshold, missing_left, missing_bin, is_cat, cat_set):
     tile = X_tiles[f // TILE]
     k = f % TILE
     for pos in range(lo, hi):
         i = sample_indices[pos]
-        if goes_left(tile[i, k], bin_threshold, missing_left, missing_bin):
+        if goes_left(tile[i, k], bin_threshold, missing_left, missing_bin, is_cat, cat_set):
             buf_i[li] = i
             buf_g[li] = ordered_g[pos]
             buf_h[li] = ordered_h[pos]
@@ -55,8 +59,9 @@ def _write_chunk(X_tiles, f, sample_indices, ordered_g, ordered_h, buf_i, buf_g,
 
 @njit(parallel=True, cache=True)
 def partition_nodes(X_tiles, sample_indices, ordered_g, ordered_h, buf_i, buf_g, buf_h, starts, stops,
-                    features, bin_thresholds, missing_lefts, missing_bin, n_left_out):
-    """Partition each node j's slice [starts[j], stops[j]); n_left_out[j] gets its left count."""
+                    features, bin_thresholds, missing_lefts, missing_bin, is_cat, cat_sets, n_left_out):
+    """Partition each node j's slice [starts[j], stops[j]); n_left_out[j] gets its left count.
+    ``is_cat[j]``: node j splits on categories, the bins with ``cat_sets[j, b] == 1`` going left."""
     n_nodes = starts.size
     task_offsets = np.zeros(n_nodes + 1, dtype=np.int64)
     for j in range(n_nodes):
@@ -72,10 +77,12 @@ def partition_nodes(X_tiles, sample_indices, ordered_g, ordered_h, buf_i, buf_g,
             lo = starts[j] + (t - task_offsets[j]) * _CHUNK
             hi = min(lo + _CHUNK, stops[j])
             left_counts[t] = _count_left(X_tiles, features[j], sample_indices, lo, hi,
-                                         bin_thresholds[j], missing_lefts[j], missing_bin)
+                                         bin_thresholds[j], missing_lefts[j], missing_bin,
+                                         is_cat[j], cat_sets[j])
     elif n_tasks == 1:
         left_counts[0] = _count_left(X_tiles, features[0], sample_indices, starts[0], stops[0],
-                                     bin_thresholds[0], missing_lefts[0], missing_bin)
+                                     bin_thresholds[0], missing_lefts[0], missing_bin,
+                                     is_cat[0], cat_sets[0])
     # write offsets: a node's left rows first (chunk by chunk), then its right rows
     left_off = np.empty(n_tasks, dtype=np.int64)
     right_off = np.empty(n_tasks, dtype=np.int64)
@@ -96,7 +103,7 @@ def partition_nodes(X_tiles, sample_indices, ordered_g, ordered_h, buf_i, buf_g,
             hi = min(lo + _CHUNK, stops[j])
             _write_chunk(X_tiles, features[j], sample_indices, ordered_g, ordered_h, buf_i, buf_g,
                          buf_h, lo, hi, left_off[t], right_off[t], bin_thresholds[j], missing_lefts[j],
-                         missing_bin)
+                         missing_bin, is_cat[j], cat_sets[j])
         for t in prange(n_tasks):
             j = task_node[t]
             lo = starts[j] + (t - task_offsets[j]) * _CHUNK
@@ -107,7 +114,8 @@ def partition_nodes(X_tiles, sample_indices, ordered_g, ordered_h, buf_i, buf_g,
     elif n_tasks == 1:
         lo, hi = starts[0], stops[0]
         _write_chunk(X_tiles, features[0], sample_indices, ordered_g, ordered_h, buf_i, buf_g, buf_h,
-                     lo, hi, left_off[0], right_off[0], bin_thresholds[0], missing_lefts[0], missing_bin)
+                     lo, hi, left_off[0], right_off[0], bin_thresholds[0], missing_lefts[0], missing_bin,
+                                     is_cat[0], cat_sets[0])
         sample_indices[lo:hi] = buf_i[lo:hi]
         ordered_g[lo:hi] = buf_g[lo:hi]
         ordered_h[lo:hi] = buf_h[lo:hi]

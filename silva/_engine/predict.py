@@ -3,14 +3,23 @@ import numpy as np
 from numba import njit, prange
 
 from .._dtypes import TILE
+from ..data.binning import category_bin
 
 _BLOCK = 64  # rows walked together through each tree, so a tree's nodes stay in cache
 
 
+@njit(cache=True, inline="always")
+def _in_set(cat_bins, k, b):
+    return (cat_bins[k, b >> 5] >> (b & 31)) & 1 == 1
+
+
 @njit(parallel=True, cache=True)
-def predict_raw(X, feature, threshold, missing_left, left, right, value, tree_offsets, tree_output,
-                t_begin, t_end, out):
-    """out[i, tree_output[t]] += leaf value of row i in tree t, for trees t_begin..t_end-1."""
+def predict_raw(X, feature, threshold, missing_left, left, right, value, cat_index, cat_bins, is_cat,
+                cat_map, cat_offsets, missing_bin, tree_offsets, tree_output, t_begin, t_end, out):
+    """out[i, tree_output[t]] += leaf value of row i in tree t, for trees t_begin..t_end-1.
+
+    Numeric splits compare raw values with the threshold; categorical ones map the code to its
+    training bin (unseen codes: the missing bin) and test the node's bitset."""
     n = X.shape[0]
     n_blocks = (n + _BLOCK - 1) // _BLOCK
     for blk in prange(n_blocks):
@@ -22,9 +31,16 @@ def predict_raw(X, feature, threshold, missing_left, left, right, value, tree_of
             for i in range(lo, hi):
                 node = base
                 while left[node] != -1:
-                    x = X[i, feature[node]]
+                    f = feature[node]
+                    x = X[i, f]
                     if np.isnan(x):
                         go_left = missing_left[node] == 1
+                    elif cat_index[node] >= 0:
+                        b = category_bin(x, cat_map[cat_offsets[f]:cat_offsets[f + 1]], missing_bin)
+                        if b == missing_bin:
+                            go_left = missing_left[node] == 1
+                        else:
+                            go_left = _in_set(cat_bins, cat_index[node], b)
                     else:
                         go_left = x <= threshold[node]
                     node = base + (left[node] if go_left else right[node])
@@ -33,7 +49,7 @@ def predict_raw(X, feature, threshold, missing_left, left, right, value, tree_of
 
 @njit(parallel=True, cache=True)
 def predict_binned(X_tiles, missing_bin, feature, bin_threshold, missing_left, left, right, value,
-                   tree_offsets, tree_output, t_begin, t_end, out):
+                   cat_index, cat_bins, tree_offsets, tree_output, t_begin, t_end, out):
     """As ``predict_raw`` on data binned with the training thresholds (validation sets, unsampled rows)."""
     n = X_tiles.shape[1]
     n_blocks = (n + _BLOCK - 1) // _BLOCK
@@ -50,6 +66,8 @@ def predict_binned(X_tiles, missing_bin, feature, bin_threshold, missing_left, l
                     b = X_tiles[f // TILE, i, f % TILE]
                     if b == missing_bin:
                         go_left = missing_left[node] == 1
+                    elif cat_index[node] >= 0:
+                        go_left = _in_set(cat_bins, cat_index[node], b)
                     else:
                         go_left = b <= bin_threshold[node]
                     node = base + (left[node] if go_left else right[node])
@@ -83,14 +101,15 @@ def forest_predict_raw(forest, X, n_outputs, baseline, t_end=None):
     out = np.empty((X.shape[0], n_outputs), dtype=np.float64)
     out[:] = baseline
     t_end = forest.n_trees if t_end is None else t_end
-    nd = forest.nodes
+    nd, cats = forest.nodes, forest.categories
     predict_raw(X, nd["feature"], nd["threshold"], nd["missing_left"], nd["left"], nd["right"],
-                nd["value"], forest.tree_offsets, forest.tree_output, 0, t_end, out)
+                nd["value"], nd["cat_index"], forest.cat_bins, cats.is_categorical, cats.map_flat,
+                cats.map_offsets, cats.missing_bin, forest.tree_offsets, forest.tree_output, 0, t_end, out)
     return out
 
 
 def forest_add_binned(forest, X_tiles, missing_bin, raw, t_begin, t_end):
     nd = forest.nodes
     predict_binned(X_tiles, missing_bin, nd["feature"], nd["bin_threshold"], nd["missing_left"],
-                   nd["left"], nd["right"], nd["value"], forest.tree_offsets, forest.tree_output,
-                   t_begin, t_end, raw)
+                   nd["left"], nd["right"], nd["value"], nd["cat_index"], forest.cat_bins,
+                   forest.tree_offsets, forest.tree_output, t_begin, t_end, raw)

@@ -98,25 +98,107 @@ def _scan_feature(hist, n_value_bins, missing_bin, G, H, N, parent_score, params
         out[2] = 1.0 if out[4] >= H - out[4] else 0.0
 
 
+@njit(cache=True)
+def _scan_categorical(hist, n_value_bins, missing_bin, G, H, N, params, cat_params, out, left_set):
+    """Best partition of one categorical feature's bins (LightGBM's sorted-gradient method).
+
+    Categories with at least ``min_data_per_group`` rows are sorted by G/(H + cat_smooth); the left
+    child takes a prefix of that order, read from either end, of at most ``max_cat_threshold``
+    categories. Other categories stay right. The gain uses reg_lambda + cat_l2. Writes the record
+    like ``_scan_feature`` (bin = -1) and the left bins into ``left_set``.
+    """
+    reg_lambda = params[0] + cat_params[1]
+    reg_alpha, gamma, min_child_weight, min_samples_leaf = params[1], params[2], params[3], params[4]
+    cat_smooth, min_data_per_group, max_cat = cat_params[0], cat_params[2], int(cat_params[3])
+    counted = hist.shape[1] == 3
+    out[0] = -np.inf
+    cand = np.empty(n_value_bins, dtype=np.int64)
+    nc = 0
+    for b in range(n_value_bins):
+        cnt = hist[b, 2] if counted else hist[b, 1]
+        if cnt >= min_data_per_group and hist[b, 1] > 0:
+            cand[nc] = b
+            nc += 1
+    if nc == 0:
+        return
+    keys = np.empty(nc)
+    for c in range(nc):
+        keys[c] = hist[cand[c], 0] / (hist[cand[c], 1] + cat_smooth)
+    order = cand[:nc][np.argsort(keys, kind="mergesort")]
+    parent = node_score(G, H, reg_lambda, reg_alpha)
+    mG = hist[missing_bin, 0]
+    mH = hist[missing_bin, 1]
+    mN = hist[missing_bin, 2] if counted else 0.0
+    has_missing = mN > 0 if counted else (mH > 0 or mG != 0)
+    best = -np.inf
+    best_dir, best_k, best_ml = 0, 0, 0
+    limit = min(nc, max_cat)
+    for direction in range(2):
+        for d in range(2 if has_missing else 1):
+            GL = mG if d == 1 else 0.0
+            HL = mH if d == 1 else 0.0
+            NL = mN if d == 1 else 0.0
+            for k in range(limit):
+                b = order[k] if direction == 0 else order[nc - 1 - k]
+                GL += hist[b, 0]
+                HL += hist[b, 1]
+                if counted:
+                    NL += hist[b, 2]
+                    if NL < min_samples_leaf or N - NL < min_samples_leaf:
+                        continue
+                HR = H - HL
+                if HL < min_child_weight or HR < min_child_weight:
+                    continue
+                sL = node_score(GL, HL, reg_lambda, reg_alpha)
+                sR = node_score(G - GL, HR, reg_lambda, reg_alpha)
+                gain = 0.5 * (sL + sR - parent) - gamma
+                if (best == -np.inf or _better(gain, best)) and gain > _REL_EPS * (sL + sR):
+                    best = gain
+                    best_dir, best_k, best_ml = direction, k + 1, d
+                    out[0] = gain
+                    out[1] = -1.0
+                    out[2] = d
+                    out[3] = GL
+                    out[4] = HL
+                    out[5] = NL if counted else -1.0
+    if best == -np.inf:
+        return
+    left_set[:] = 0
+    for k in range(best_k):
+        left_set[order[k] if best_dir == 0 else order[nc - 1 - k]] = 1
+    if not has_missing:
+        out[2] = 1.0 if out[4] >= H - out[4] else 0.0
+
+
 @njit(parallel=True, cache=True)
 def find_best_splits(hists, hist_slots, node_sums, candidates, n_value_bins, missing_bin, params,
-                     best_out):
+                     is_categorical, cat_params, best_out, best_sets):
     """Best split of each node.
 
-    hists: (slots, n_features, n_bins, 3); hist_slots[j]: slot of node j; node_sums[j] = (G, H, N);
-    candidates[j]: the features node j may split on (column sampling). params = (reg_lambda,
-    reg_alpha, gamma, min_child_weight, min_samples_leaf).
+    hists: (slots, n_features, n_bins, channels); hist_slots[j]: slot of node j; node_sums[j] =
+    (G, H, N); candidates[j]: the features node j may split on (column sampling). params = (reg_lambda,
+    reg_alpha, gamma, min_child_weight, min_samples_leaf); cat_params = (cat_smooth, cat_l2,
+    min_data_per_group, max_cat_threshold) for the features flagged in ``is_categorical``.
     best_out[j] = (gain, feature, bin, missing_left, GL, HL, NL); gain is -inf when no split is valid.
+    For a categorical split bin is -1 and best_sets[j, b] = 1 for the bins going left.
     """
     n_nodes, n_cand = candidates.shape
     per_task = np.empty((n_nodes * n_cand, 6))
+    any_cat = False
+    for f in range(is_categorical.size):
+        any_cat = any_cat or is_categorical[f]
+    task_sets = np.zeros((n_nodes * n_cand if any_cat else 1, best_sets.shape[1]), dtype=np.uint8)
     for task in prange(n_nodes * n_cand):
         j = task // n_cand
         f = candidates[j, task % n_cand]
         G, H, N = node_sums[j, 0], node_sums[j, 1], node_sums[j, 2]
-        parent = node_score(G, H, params[0], params[1])
-        _scan_feature(hists[hist_slots[j], f], n_value_bins[f], missing_bin, G, H, N, parent,
-                      params, per_task[task])
+        if is_categorical[f]:
+            _scan_categorical(hists[hist_slots[j], f], n_value_bins[f], missing_bin, G, H, N, params,
+                              cat_params, per_task[task], task_sets[task])
+        else:
+            parent = node_score(G, H, params[0], params[1])
+            _scan_feature(hists[hist_slots[j], f], n_value_bins[f], missing_bin, G, H, N, parent,
+                          params, per_task[task])
     for j in range(n_nodes):
         best_out[j, 0] = -np.inf
         best_feature = -1
@@ -133,3 +215,5 @@ def find_best_splits(hists, hist_slots, node_sums, candidates, n_value_bins, mis
                 best_out[j, 5] = r[4]
                 best_out[j, 6] = r[5]
                 best_feature = f
+                if is_categorical[f]:
+                    best_sets[j, :] = task_sets[j * n_cand + c]

@@ -17,7 +17,20 @@ NODE_FIELDS = {
     "gain": np.float64,         # split gain (0 at a leaf)
     "cover": np.float64,        # sum of hessians of the node's training rows
     "count": np.float64,        # number of training rows in the node
+    "cat_index": np.int32,      # categorical split: row of the forest's cat_bins bitsets, else -1
 }
+
+
+def bitset_words(n_bins):
+    return (n_bins + 31) // 32
+
+
+def to_bitset(members, n_bins):
+    """uint32 words with bit b set for each b where ``members[b]`` is true."""
+    words = np.zeros(bitset_words(n_bins), dtype=np.uint32)
+    for b in np.flatnonzero(members):
+        words[b >> 5] |= np.uint32(1) << np.uint32(b & 31)
+    return words
 
 
 class TreeBuilder:
@@ -25,17 +38,22 @@ class TreeBuilder:
 
     def __init__(self):
         self.columns = {name: [] for name in NODE_FIELDS}
+        self.cat_sets = []
 
     def add_node(self, value, cover, count):
         cols = self.columns
         for name, v in (("feature", -1), ("threshold", np.nan), ("bin_threshold", -1),
                         ("missing_left", 0), ("left", -1), ("right", -1), ("value", value),
-                        ("gain", 0.0), ("cover", cover), ("count", count)):
+                        ("gain", 0.0), ("cover", cover), ("count", count), ("cat_index", -1)):
             cols[name].append(v)
         return len(cols["value"]) - 1
 
-    def set_split(self, node, feature, threshold, bin_threshold, missing_left, left, right, gain):
+    def set_split(self, node, feature, threshold, bin_threshold, missing_left, left, right, gain,
+                  cat_words=None):
         cols = self.columns
+        if cat_words is not None:
+            cols["cat_index"][node] = len(self.cat_sets)
+            self.cat_sets.append(cat_words)
         cols["feature"][node] = feature
         cols["threshold"][node] = threshold
         cols["bin_threshold"][node] = bin_threshold
@@ -47,32 +65,81 @@ class TreeBuilder:
     def set_value(self, node, value):
         self.columns["value"][node] = value
 
-    def finish(self):
-        return {name: np.asarray(vals, dtype=dt) for (name, dt), vals in
+    def finish(self, n_words):
+        tree = {name: np.asarray(vals, dtype=dt) for (name, dt), vals in
                 zip(NODE_FIELDS.items(), self.columns.values())}
+        tree["cat_sets"] = (np.array(self.cat_sets, dtype=np.uint32) if self.cat_sets
+                            else np.zeros((0, n_words), dtype=np.uint32))
+        return tree
+
+
+class Categories:
+    """How raw category codes map to bins (from the BinMapper), so the raw-data predictor tests a
+    categorical split on the same bins training used; unseen codes land in the missing bin."""
+
+    def __init__(self, is_categorical, map_flat, map_offsets, missing_bin):
+        self.is_categorical = np.ascontiguousarray(is_categorical, dtype=np.bool_)
+        self.map_flat = np.ascontiguousarray(map_flat, dtype=np.int32)
+        self.map_offsets = np.ascontiguousarray(map_offsets, dtype=np.int64)
+        self.missing_bin = int(missing_bin)
+
+    @classmethod
+    def from_mapper(cls, mapper):
+        return cls(mapper.is_categorical_, mapper.cat_map_flat_, mapper.cat_map_offsets_, mapper.missing_bin_)
+
+    def to_state(self):
+        return {"is_categorical": self.is_categorical, "map_flat": self.map_flat,
+                "map_offsets": self.map_offsets, "missing_bin": self.missing_bin}
+
+    @classmethod
+    def from_state(cls, state, n_features):
+        if set(state) != {"is_categorical", "map_flat", "map_offsets", "missing_bin"}:
+            raise ValueError("category state has missing or unexpected fields")
+        mb = state["missing_bin"]
+        if isinstance(mb, bool) or not isinstance(mb, int) or not 1 <= mb <= 65535:
+            raise ValueError("missing_bin must be an integer in [1, 65535]")
+        is_cat = _checked_cast(state["is_categorical"], np.bool_, "is_categorical")
+        flat = _checked_cast(state["map_flat"], np.int32, "map_flat")
+        offsets = _checked_cast(state["map_offsets"], np.int64, "map_offsets")
+        if is_cat.size != n_features or offsets.size != n_features + 1 or offsets[0] != 0 \
+                or offsets[-1] != flat.size or np.any(np.diff(offsets) < 0):
+            raise ValueError("category maps do not match the features")
+        if np.any(np.diff(offsets)[~is_cat] != 0) or np.any((flat < -1) | (flat >= mb)):
+            raise ValueError("category maps hold bins out of range")
+        return cls(is_cat, flat, offsets, mb)
 
 
 class Forest:
     """All trees of a model as concatenated node tables.
 
     ``tree_offsets[t]:tree_offsets[t+1]`` are tree t's nodes; ``tree_output[t]`` is the column of the raw
-    score it adds to (the class for multiclass boosting, 0 otherwise).
+    score it adds to (the class for multiclass boosting, 0 otherwise). Categorical splits send bin b
+    left when bit b of ``cat_bins[cat_index]`` is set; ``categories`` maps raw codes to bins.
     """
 
-    def __init__(self, nodes, tree_offsets, tree_output):
+    def __init__(self, nodes, tree_offsets, tree_output, cat_bins, categories):
         self.nodes = nodes
         self.tree_offsets = np.ascontiguousarray(tree_offsets, dtype=np.int64)
         self.tree_output = np.ascontiguousarray(tree_output, dtype=np.int32)
+        self.cat_bins = np.ascontiguousarray(cat_bins, dtype=np.uint32)
+        self.categories = categories
 
     @classmethod
-    def from_trees(cls, trees, outputs):
+    def from_trees(cls, trees, outputs, categories):
         offsets = np.zeros(len(trees) + 1, dtype=np.int64)
         np.cumsum([t["value"].size for t in trees], out=offsets[1:])
         nodes = {}
         for name, dt in NODE_FIELDS.items():
             parts = [t[name] for t in trees]
             nodes[name] = np.ascontiguousarray(np.concatenate(parts) if parts else np.empty(0), dtype=dt)
-        return cls(nodes, offsets, outputs)
+        # each tree numbers its categorical splits from 0: shift them into the forest's table
+        shifts = np.cumsum([0] + [t["cat_sets"].shape[0] for t in trees])[:-1]
+        shift = np.repeat(shifts, np.diff(offsets)).astype(np.int32)
+        nodes["cat_index"] = np.where(nodes["cat_index"] >= 0, nodes["cat_index"] + shift, -1).astype(np.int32)
+        n_words = bitset_words(categories.missing_bin + 1)
+        cat_bins = (np.concatenate([t["cat_sets"] for t in trees]) if trees
+                    else np.zeros((0, n_words), dtype=np.uint32))
+        return cls(nodes, offsets, outputs, cat_bins.reshape(-1, n_words), categories)
 
     @property
     def n_trees(self):
@@ -82,7 +149,10 @@ class Forest:
         """The first ``n_trees`` trees (early stopping keeps the best iteration)."""
         end = self.tree_offsets[n_trees]
         nodes = {k: v[:end].copy() for k, v in self.nodes.items()}
-        return Forest(nodes, self.tree_offsets[:n_trees + 1].copy(), self.tree_output[:n_trees].copy())
+        used = nodes["cat_index"][nodes["cat_index"] >= 0]
+        n_cat = int(used.max()) + 1 if used.size else 0  # categorical splits are numbered in tree order
+        return Forest(nodes, self.tree_offsets[:n_trees + 1].copy(), self.tree_output[:n_trees].copy(),
+                      self.cat_bins[:n_cat].copy(), self.categories)
 
     def feature_gains(self, n_features):
         gains = np.zeros(n_features)
@@ -92,15 +162,22 @@ class Forest:
 
     def to_state(self):
         return {"nodes": dict(self.nodes), "tree_offsets": self.tree_offsets,
-                "tree_output": self.tree_output}
+                "tree_output": self.tree_output, "cat_bins": self.cat_bins,
+                "categories": self.categories.to_state()}
 
     @classmethod
     def from_state(cls, state, n_features, n_outputs):
-        if set(state) != {"nodes", "tree_offsets", "tree_output"} or set(state["nodes"]) != set(NODE_FIELDS):
+        if set(state) != {"nodes", "tree_offsets", "tree_output", "cat_bins", "categories"} \
+                or set(state["nodes"]) != set(NODE_FIELDS):
             raise ValueError("forest state has missing or unexpected fields")
         nodes = {name: _checked_cast(state["nodes"][name], dt, name) for name, dt in NODE_FIELDS.items()}
+        categories = Categories.from_state(state["categories"], n_features)
+        cat_bins = np.asarray(state["cat_bins"])
+        if cat_bins.ndim != 2 or cat_bins.dtype != np.uint32 \
+                or cat_bins.shape[1] != bitset_words(categories.missing_bin + 1):
+            raise ValueError("cat_bins must be a 2-D uint32 bitset table")
         forest = cls(nodes, _checked_cast(state["tree_offsets"], np.int64, "tree_offsets"),
-                     _checked_cast(state["tree_output"], np.int32, "tree_output"))
+                     _checked_cast(state["tree_output"], np.int32, "tree_output"), cat_bins, categories)
         validate_forest(forest, n_features, n_outputs)
         return forest
 
@@ -117,6 +194,9 @@ def _checked_cast(values, dtype, name):
         info = np.iinfo(dtype)
         if arr.size and (arr.min() < info.min or arr.max() > info.max):
             raise ValueError(f"{name} holds values outside the {dtype} range")
+    elif dtype.kind == "b":
+        if arr.dtype.kind != "b":
+            raise ValueError(f"{name} must hold booleans, got {arr.dtype}")
     elif arr.size and arr.dtype.kind not in "iuf":
         raise ValueError(f"{name} must hold numbers, got {arr.dtype}")
     return np.ascontiguousarray(arr, dtype=dtype)
@@ -154,6 +234,12 @@ def validate_forest(forest, n_features, n_outputs):
         raise ValueError("split gains must be finite and non-negative")
     if np.any(nodes["missing_left"] > 1):
         raise ValueError("missing_left must be 0 or 1")
+    cat = nodes["cat_index"]
+    is_cat_feature = forest.categories.is_categorical
+    if np.any((cat < -1) | (cat >= forest.cat_bins.shape[0])) or np.any(cat[leaf] != -1):
+        raise ValueError("categorical split index out of range")
+    if np.any(is_cat_feature[feature[internal]] != (cat[internal] >= 0)):
+        raise ValueError("categorical splits must be on categorical features and only there")
     # every node but the roots must be reached exactly once, or a table could hide unreachable junk
     children = np.concatenate([left[internal] + (np.arange(n_nodes) - local)[internal],
                                right[internal] + (np.arange(n_nodes) - local)[internal]])

@@ -4,6 +4,11 @@ Each feature gets at most ``max_bin`` value bins; bin ``max_bin`` is reserved fo
 so with the default 255 every bin index fits in a uint8. A value ``x`` falls in bin ``b`` when
 ``thresholds[b-1] < x <= thresholds[b]``, which is exactly the test the raw-data predictor applies
 (``x <= threshold`` goes left), so binned training and raw prediction never disagree.
+
+Categorical features hold non-negative integer codes; each category is binned as itself. When a
+feature has more categories than value bins, the most frequent keep bins of their own and the rarest
+share the last one. NaN, negative or fractional codes and categories never seen in training go to the
+missing bin, so at predict time unseen categories follow the missing-value direction.
 """
 from concurrent.futures import ThreadPoolExecutor
 
@@ -82,17 +87,25 @@ class BinMapper:
     random_state : int, RandomState or None
     """
 
+    # Codes above this would make the per-feature lookup table (and the raw-code bitsets) too large.
+    MAX_CATEGORY_CODE = 1 << 20
+
     def __init__(self, max_bin=255, subsample=SUBSAMPLE_ROWS, random_state=None):
         self.max_bin = max_bin
         self.subsample = subsample
         self.random_state = random_state
 
-    def fit(self, X, sample_weight=None):
+    def fit(self, X, sample_weight=None, categorical=None):
+        """``categorical``: indices of the features holding category codes."""
         n_samples, n_features = X.shape
         rows = np.arange(n_samples)
         if sample_weight is not None:
             # rows of zero weight must not move thresholds: weight 0 equals removing the row
             rows = rows[sample_weight > 0]
+        self.is_categorical_ = np.zeros(n_features, dtype=np.bool_)
+        if categorical is not None and len(categorical):
+            self.is_categorical_[np.asarray(categorical, dtype=np.int64)] = True
+        all_rows = rows
         if self.subsample is not None and rows.size > self.subsample:
             rng = np.random.RandomState(self.random_state) if not isinstance(
                 self.random_state, np.random.RandomState) else self.random_state
@@ -104,11 +117,40 @@ class BinMapper:
         out = np.empty((n_features, max(max_bin - 1, 1)), dtype=np.float64)
         counts = np.empty(n_features, dtype=np.int64)
         _find_thresholds(sample_t, max_bin, out, counts)
-        self._set_thresholds([out[f, :counts[f]].copy() for f in range(n_features)], self.max_bin)
+        thresholds = [out[f, :counts[f]].copy() for f in range(n_features)]
+        # categories from every row (a sample could miss rare ones, which would then read as missing)
+        maps = {}
+        for f in np.flatnonzero(self.is_categorical_):
+            thresholds[f] = np.empty(0)
+            maps[f] = self._category_map(np.asarray(X[all_rows, f], dtype=np.float64), f,
+                                         max_bin if self.max_bin is not None else None)
+        self._set_thresholds(thresholds, self.max_bin, maps)
         return self
 
-    def _set_thresholds(self, thresholds, max_bin):
+    def _category_map(self, codes, f, max_bin):
+        codes = codes[~np.isnan(codes)]
+        if codes.size and (np.any(codes < 0) or np.any(codes != np.floor(codes))
+                           or codes.max() >= self.MAX_CATEGORY_CODE):
+            raise ValueError(f"categorical feature {f} must hold non-negative integer codes below "
+                             f"{self.MAX_CATEGORY_CODE} (NaN for missing)")
+        counts = np.bincount(codes.astype(np.int64), minlength=1)
+        present = np.flatnonzero(counts)
+        mapping = np.full(counts.size, -1, dtype=np.int32)  # -1: unseen -> missing bin
+        if max_bin is None or present.size <= max_bin:
+            mapping[present] = np.arange(present.size)
+        else:
+            # most frequent categories (ties: smaller code) get their own bins, the rest share the last
+            order = present[np.lexsort((present, -counts[present]))]
+            kept = np.sort(order[:max_bin - 1])
+            mapping[present] = max_bin - 1
+            mapping[kept] = np.arange(kept.size)
+        return mapping
+
+    def _set_thresholds(self, thresholds, max_bin, category_maps=None):
+        category_maps = category_maps or {}
         n_value_bins = np.array([t.size + 1 for t in thresholds], dtype=np.int64)
+        for f, mapping in category_maps.items():
+            n_value_bins[f] = max(int(mapping.max()) + 1, 1)
         if max_bin is None:
             max_bin = int(n_value_bins.max()) if n_value_bins.size else 1
         self.missing_bin_ = int(max_bin)
@@ -121,6 +163,15 @@ class BinMapper:
         for f, t in enumerate(thresholds):
             self.padded_thresholds_[f, :t.size] = t
         self.bin_dtype_ = binned_dtype(self.missing_bin_)
+        if not hasattr(self, "is_categorical_"):
+            self.is_categorical_ = np.zeros(len(thresholds), dtype=np.bool_)
+        self.category_maps_ = category_maps
+        self.cat_map_offsets_ = np.zeros(len(thresholds) + 1, dtype=np.int64)
+        for f in range(len(thresholds)):
+            size = category_maps[f].size if f in category_maps else 0
+            self.cat_map_offsets_[f + 1] = self.cat_map_offsets_[f] + size
+        self.cat_map_flat_ = (np.concatenate([category_maps[f] for f in sorted(category_maps)])
+                              if category_maps else np.empty(0, dtype=np.int32)).astype(np.int32)
         return self
 
     def transform(self, X):
@@ -130,7 +181,8 @@ class BinMapper:
         """
         n, d = X.shape
         out = np.zeros(((d + TILE - 1) // TILE, n, TILE), dtype=self.bin_dtype_)
-        _bin_features(X, self.padded_thresholds_, self.missing_bin_, out)
+        _bin_features(X, self.padded_thresholds_, self.missing_bin_, self.is_categorical_,
+                      self.cat_map_flat_, self.cat_map_offsets_, out)
         return out
 
     def fit_transform(self, X, sample_weight=None):
@@ -175,8 +227,19 @@ def _search(t, x):
     return pos + (1 if t[pos] < x else 0)
 
 
+@njit(cache=True, inline="always")
+def category_bin(x, mapping, missing_bin):
+    """Bin of category code x; unseen, negative or fractional codes go to the missing bin."""
+    if x < 0 or x >= mapping.size:
+        return missing_bin
+    c = int(x)
+    if c != x or mapping[c] < 0:
+        return missing_bin
+    return mapping[c]
+
+
 @njit(parallel=True, cache=True)
-def _bin_features(X, padded_thresholds, missing_bin, out):
+def _bin_features(X, padded_thresholds, missing_bin, is_categorical, cat_map, cat_offsets, out):
     n_samples, n_features = X.shape
     unrolled = padded_thresholds.shape[1] == 256
     block = 4096
@@ -190,6 +253,8 @@ def _bin_features(X, padded_thresholds, missing_bin, out):
                 t = padded_thresholds[f]
                 if np.isnan(x):
                     b = missing_bin
+                elif is_categorical[f]:
+                    b = category_bin(x, cat_map[cat_offsets[f]:cat_offsets[f + 1]], missing_bin)
                 elif unrolled:
                     b = _search_256(t, x)
                 else:

@@ -71,7 +71,8 @@ def test_best_split_matches_brute_force(seed, lam, alpha, mcw, msl):
     best = np.empty((1, 7))
     params = np.array([lam, alpha, 0.0, mcw, msl], dtype=np.float64)
     find_best_splits(hists, np.array([0]), sums, features[None, :], mapper.n_value_bins_, mapper.missing_bin_,
-                     params, best)
+                     params, np.zeros(d, dtype=np.bool_), np.array([10.0, 10.0, 100.0, 32.0]), best,
+                     np.zeros((1, mapper.n_bins_), dtype=np.uint8))
     gain, f, b, miss_left = ref.best_split_ref(Xb, np.arange(n), g, h, mapper.n_value_bins_,
                                                mapper.missing_bin_, lam, alpha, 0.0, mcw, msl)
     if gain == -np.inf:
@@ -102,7 +103,8 @@ def test_partition_is_stable_and_matches_reference(seed, n):
     n_left = np.empty(2, dtype=np.int64)
     buf = (np.empty(n, np.uint32), np.empty(n), np.empty(n))
     partition_nodes(Xt, si, og, oh, *buf, starts, stops, np.array([1, 1]), np.array([3, 3]),
-                    np.array([False, True]), 8, n_left)
+                    np.array([False, True]), 8, np.zeros(2, dtype=np.bool_), np.zeros((2, 9), dtype=np.uint8),
+                    n_left)
     for j, (a, b) in enumerate(zip(starts, stops)):
         np.testing.assert_array_equal(si[a:b], expected[j][0])
         assert n_left[j] == expected[j][1]
