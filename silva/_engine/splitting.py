@@ -102,9 +102,10 @@ def _scan_feature(hist, n_value_bins, missing_bin, G, H, N, parent_score, params
 def _scan_categorical(hist, n_value_bins, missing_bin, G, H, N, params, cat_params, out, left_set):
     """Best partition of one categorical feature's bins (LightGBM's sorted-gradient method).
 
-    Categories with at least ``min_data_per_group`` rows are sorted by G/(H + cat_smooth); the left
-    child takes a prefix of that order, read from either end, of at most ``max_cat_threshold``
-    categories. Other categories stay right. The gain uses reg_lambda + cat_l2. Writes the record
+    Categories with at least ``cat_smooth`` rows are sorted by G/(H + cat_smooth); the left child
+    takes a prefix of that order, read from either end, of at most min(max_cat_threshold, (n+1)/2)
+    categories, and a prefix is only scored once it has grown by ``min_data_per_group`` rows since the
+    last scored one. Other categories stay right. The gain uses reg_lambda + cat_l2. Writes the record
     like ``_scan_feature`` (bin = -1) and the left bins into ``left_set``.
     """
     reg_lambda = params[0] + cat_params[1]
@@ -116,7 +117,7 @@ def _scan_categorical(hist, n_value_bins, missing_bin, G, H, N, params, cat_para
     nc = 0
     for b in range(n_value_bins):
         cnt = hist[b, 2] if counted else hist[b, 1]
-        if cnt >= min_data_per_group and hist[b, 1] > 0:
+        if cnt >= cat_smooth and hist[b, 1] > 0:
             cand[nc] = b
             nc += 1
     if nc == 0:
@@ -132,16 +133,18 @@ def _scan_categorical(hist, n_value_bins, missing_bin, G, H, N, params, cat_para
     has_missing = mN > 0 if counted else (mH > 0 or mG != 0)
     best = -np.inf
     best_dir, best_k, best_ml = 0, 0, 0
-    limit = min(nc, max_cat)
+    limit = min(nc, max_cat, (nc + 1) // 2)
     for direction in range(2):
         for d in range(2 if has_missing else 1):
             GL = mG if d == 1 else 0.0
             HL = mH if d == 1 else 0.0
             NL = mN if d == 1 else 0.0
+            group = 0.0
             for k in range(limit):
                 b = order[k] if direction == 0 else order[nc - 1 - k]
                 GL += hist[b, 0]
                 HL += hist[b, 1]
+                group += hist[b, 2] if counted else hist[b, 1]
                 if counted:
                     NL += hist[b, 2]
                     if NL < min_samples_leaf or N - NL < min_samples_leaf:
@@ -149,6 +152,9 @@ def _scan_categorical(hist, n_value_bins, missing_bin, G, H, N, params, cat_para
                 HR = H - HL
                 if HL < min_child_weight or HR < min_child_weight:
                     continue
+                if group < min_data_per_group:
+                    continue
+                group = 0.0
                 sL = node_score(GL, HL, reg_lambda, reg_alpha)
                 sR = node_score(G - GL, HR, reg_lambda, reg_alpha)
                 gain = 0.5 * (sL + sR - parent) - gamma
