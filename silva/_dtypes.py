@@ -12,7 +12,7 @@ INDEX_DTYPE = np.uint32         # row indices (up to 4 billion rows)
 # Binned data is stored in tiles of TILE features: (n_tiles, n_samples, TILE), so one row of a tile is
 # one small record; a node's histogram task reads one cache line per row and tile instead of one per
 # row and feature.
-TILE = 8
+TILE = 4
 
 # Histogram channels: sum of gradients, sum of hessians and, only when min_samples_leaf > 1 needs it,
 # the row count (a third read-modify-write per row costs ~30% of histogram time).
