@@ -39,7 +39,7 @@ class HistogramPool:
 
 
 class _Node:
-    __slots__ = ("id", "start", "stop", "G", "H", "N", "depth", "slot", "best", "cat_set")
+    __slots__ = ("id", "start", "stop", "G", "H", "N", "depth", "slot", "best", "cat_set", "side")
 
     def __init__(self, node_id, start, stop, G, H, N, depth):
         self.id, self.start, self.stop = node_id, start, stop
@@ -47,6 +47,7 @@ class _Node:
         self.slot = -1
         self.best = None
         self.cat_set = None
+        self.side = 0  # which buffer set holds the node's rows
 
 
 class TreeGrower:
@@ -92,11 +93,9 @@ class TreeGrower:
                                else np.ascontiguousarray(is_categorical, dtype=np.bool_))
         self.cat_params = np.array([cat_smooth, cat_l2, min_data_per_group, max_cat_threshold], dtype=np.float64)
         self.n_bins = missing_bin + 1
-        self.ordered_g = np.empty(n_samples, dtype=G_H_DTYPE)
-        self.ordered_h = np.empty(n_samples, dtype=G_H_DTYPE)
-        self.buf_i = np.empty(n_samples, dtype=INDEX_DTYPE)
-        self.buf_g = np.empty(n_samples, dtype=G_H_DTYPE)
-        self.buf_h = np.empty(n_samples, dtype=G_H_DTYPE)
+        # two sets of (row indices, g, h) in node order: a partition reads one side and writes the other
+        self.sides = [(np.empty(n_samples, dtype=INDEX_DTYPE), np.empty(n_samples, dtype=G_H_DTYPE),
+                       np.empty(n_samples, dtype=G_H_DTYPE)) for _ in range(2)]
         # row counts are needed for min_samples_leaf and for categories' min_data_per_group
         n_channels = 3 if self.min_samples_leaf > 1 or self.is_categorical.any() else 2
         self.pool = HistogramPool(n_tiles * TILE, missing_bin + 1, n_channels)
@@ -110,13 +109,13 @@ class TreeGrower:
         Returns the node table and the leaves' node ids, (start, stop) slices of ``sample_indices``
         (after growth, ``self.si``) and values, sorted by start.
         """
-        self.g, self.h, self.si = g, h, sample_indices
+        self.g, self.h = g, h
         self.features = np.ascontiguousarray(features, dtype=np.int64)
         self.tiles = np.unique(self.features // TILE)
         self.rng = rng
         self.builder = TreeBuilder()
         self.nodes = []
-        root = self._root(n_rows)
+        root = self._root(n_rows, sample_indices)
         if self.grow_policy == "leafwise":
             self._grow_leafwise(root)
         else:
@@ -126,6 +125,10 @@ class TreeGrower:
             node.slot = -1
         leaves = sorted((n for n in self.nodes if self.builder.columns["left"][n.id] == -1),
                         key=lambda n: n.start)
+        self.si = self.sides[0][0]
+        for leaf in leaves:  # gather every leaf's row indices on side 0 (indices only, once per tree)
+            if leaf.side == 1:
+                self.si[leaf.start:leaf.stop] = self.sides[1][0][leaf.start:leaf.stop]
         ids = np.array([n.id for n in leaves], dtype=np.int64)
         starts = np.array([n.start for n in leaves], dtype=np.int64)
         stops = np.array([n.stop for n in leaves], dtype=np.int64)
@@ -143,23 +146,25 @@ class TreeGrower:
         return ((self.max_depth is None or node.depth < self.max_depth)
                 and node.N >= self.min_samples_split and node.H >= 2 * self.min_child_weight)
 
-    def _root(self, n_rows):
+    def _root(self, n_rows, sample_indices):
         t0 = time.perf_counter()
         slot = self.pool.acquire()
         hists = self.pool.hists
-        if self.si is None:
-            self.si = np.arange(n_rows, dtype=INDEX_DTYPE)
-            self.ordered_g[:n_rows] = self.g
-            self.ordered_h[:n_rows] = self.h
+        si, og, oh = self.sides[0]
+        if sample_indices is None:
+            si[:n_rows] = np.arange(n_rows, dtype=INDEX_DTYPE)
+            og[:n_rows] = self.g
+            oh[:n_rows] = self.h
             with parallel_chunksize(1):
                 build_root_histogram(self.X_tiles, self.g, self.h, self.tiles, hists[slot], self.n_features)
         else:
-            self.ordered_g[:n_rows] = self.g[self.si[:n_rows]]
-            self.ordered_h[:n_rows] = self.h[self.si[:n_rows]]
+            si[:n_rows] = sample_indices[:n_rows]
+            og[:n_rows] = self.g[si[:n_rows]]
+            oh[:n_rows] = self.h[si[:n_rows]]
             with parallel_chunksize(1):
-                build_histograms(self.X_tiles, self.si, self.ordered_g, self.ordered_h,
-                                 np.array([0], dtype=np.int64), np.array([n_rows], dtype=np.int64),
-                                 self.tiles, np.array([slot], dtype=np.int64), hists, self.n_features)
+                build_histograms(self.X_tiles, si, og, oh, np.array([0], dtype=np.int64),
+                                 np.array([n_rows], dtype=np.int64), self.tiles,
+                                 np.array([slot], dtype=np.int64), hists, self.n_features)
         G, H = hists[slot, self.features[0], :, :2].sum(axis=0)
         self.timers["histogram"] += time.perf_counter() - t0
         root = self._new_node(0, n_rows, G, H, n_rows, 0)
@@ -208,9 +213,9 @@ class TreeGrower:
         for j, n in enumerate(nodes):
             if n.cat_set is not None:
                 cat_sets[j] = n.cat_set
-        partition_nodes(self.X_tiles, self.si, self.ordered_g, self.ordered_h, self.buf_i, self.buf_g,
-                        self.buf_h, starts, stops, features, bins, miss_left, self.missing_bin, is_cat,
-                        cat_sets, n_left)
+        side = nodes[0].side  # nodes split together are siblings' descendants at one depth: one side
+        partition_nodes(self.X_tiles, *self.sides[side], *self.sides[1 - side], starts, stops, features, bins,
+                        miss_left, self.missing_bin, is_cat, cat_sets, n_left)
         self.timers["partition"] += time.perf_counter() - t0
         pairs = []
         for j, node in enumerate(nodes):
@@ -219,6 +224,7 @@ class TreeGrower:
             mid = node.start + int(n_left[j])
             left = self._new_node(node.start, mid, GL, HL, mid - node.start, node.depth + 1)
             right = self._new_node(mid, node.stop, node.G - GL, node.H - HL, node.stop - mid, node.depth + 1)
+            left.side = right.side = 1 - side
             if node.cat_set is not None:
                 self.builder.set_split(node.id, f, 0.0, -1, int(ml), left.id, right.id, gain,
                                        to_bitset(node.cat_set, self.n_bins))
@@ -249,7 +255,7 @@ class TreeGrower:
             stops = np.array([n.stop for n in build], dtype=np.int64)
             slots = np.array([n.slot for n in build], dtype=np.int64)
             with parallel_chunksize(1):
-                build_histograms(self.X_tiles, self.si, self.ordered_g, self.ordered_h, starts, stops,
+                build_histograms(self.X_tiles, *self.sides[build[0].side], starts, stops,
                                  self.tiles, slots, self.pool.hists, self.n_features)
         if subtract:
             p, s, l = (np.array(col, dtype=np.int64) for col in zip(*subtract))

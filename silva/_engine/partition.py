@@ -60,7 +60,8 @@ def _write_chunk(X_tiles, f, sample_indices, ordered_g, ordered_h, buf_i, buf_g,
 @njit(parallel=True, cache=True)
 def partition_nodes(X_tiles, sample_indices, ordered_g, ordered_h, buf_i, buf_g, buf_h, starts, stops,
                     features, bin_thresholds, missing_lefts, missing_bin, is_cat, cat_sets, n_left_out):
-    """Partition each node j's slice [starts[j], stops[j]); n_left_out[j] gets its left count.
+    """Partition each node j's slice [starts[j], stops[j]) of (sample_indices, ordered_g, ordered_h) into
+    the same slice of (buf_i, buf_g, buf_h), left rows first; n_left_out[j] gets its left count.
     ``is_cat[j]``: node j splits on categories, the bins with ``cat_sets[j, b] == 1`` going left."""
     n_nodes = starts.size
     task_offsets = np.zeros(n_nodes + 1, dtype=np.int64)
@@ -104,18 +105,8 @@ def partition_nodes(X_tiles, sample_indices, ordered_g, ordered_h, buf_i, buf_g,
             _write_chunk(X_tiles, features[j], sample_indices, ordered_g, ordered_h, buf_i, buf_g,
                          buf_h, lo, hi, left_off[t], right_off[t], bin_thresholds[j], missing_lefts[j],
                          missing_bin, is_cat[j], cat_sets[j])
-        for t in prange(n_tasks):
-            j = task_node[t]
-            lo = starts[j] + (t - task_offsets[j]) * _CHUNK
-            hi = min(lo + _CHUNK, stops[j])
-            sample_indices[lo:hi] = buf_i[lo:hi]
-            ordered_g[lo:hi] = buf_g[lo:hi]
-            ordered_h[lo:hi] = buf_h[lo:hi]
     elif n_tasks == 1:
         lo, hi = starts[0], stops[0]
         _write_chunk(X_tiles, features[0], sample_indices, ordered_g, ordered_h, buf_i, buf_g, buf_h,
                      lo, hi, left_off[0], right_off[0], bin_thresholds[0], missing_lefts[0], missing_bin,
-                                     is_cat[0], cat_sets[0])
-        sample_indices[lo:hi] = buf_i[lo:hi]
-        ordered_g[lo:hi] = buf_g[lo:hi]
-        ordered_h[lo:hi] = buf_h[lo:hi]
+                     is_cat[0], cat_sets[0])

@@ -101,15 +101,15 @@ def test_partition_is_stable_and_matches_reference(seed, n):
     expected = [ref.partition_ref(Xb, si[a:b].astype(np.int64), 1, 3, j == 1, 8)
                 for j, (a, b) in enumerate(zip(starts, stops))]
     n_left = np.empty(2, dtype=np.int64)
-    buf = (np.empty(n, np.uint32), np.empty(n), np.empty(n))
-    partition_nodes(Xt, si, og, oh, *buf, starts, stops, np.array([1, 1]), np.array([3, 3]),
+    out = (np.empty(n, np.uint32), np.empty(n), np.empty(n))
+    partition_nodes(Xt, si, og, oh, *out, starts, stops, np.array([1, 1]), np.array([3, 3]),
                     np.array([False, True]), 8, np.zeros(2, dtype=np.bool_), np.zeros((2, 9), dtype=np.uint8),
                     n_left)
     for j, (a, b) in enumerate(zip(starts, stops)):
-        np.testing.assert_array_equal(si[a:b], expected[j][0])
+        np.testing.assert_array_equal(out[0][a:b], expected[j][0])
         assert n_left[j] == expected[j][1]
-    np.testing.assert_array_equal(og, si.astype(np.float64))
-    np.testing.assert_array_equal(oh, -si.astype(np.float64))
+    np.testing.assert_array_equal(out[1], out[0].astype(np.float64))
+    np.testing.assert_array_equal(out[2], -out[0].astype(np.float64))
 
 
 def test_add_leaf_values_matches_reference():
