@@ -1,5 +1,6 @@
 """silva: decision-tree ensembles on one fast histogram engine."""
 from .ensemble import BoostClassifier, BoostRegressor
+from .plotting import plot_importance, plot_metric, plot_tree
 
 __version__ = "0.1.0"
 
@@ -10,4 +11,5 @@ def load(path):
     return _load(path)
 
 
-__all__ = ["BoostClassifier", "BoostRegressor", "load", "__version__"]
+__all__ = ["BoostClassifier", "BoostRegressor", "load", "plot_importance", "plot_metric", "plot_tree",
+           "__version__"]

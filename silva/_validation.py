@@ -2,16 +2,24 @@
 import numbers
 
 import numpy as np
+from sklearn.utils import check_array
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, validate_data
+
+from ._schema import Schema, fit_convert, input_type
 
 FLOAT_DTYPES = (np.float64, np.float32)
 
 
 def check_fit_X_y(estimator, X, y, *, classifier):
-    """X as float32/float64 (NaN allowed as missing, inf refused), y 1-D."""
+    """X as float32/float64 (NaN allowed as missing, inf refused), y 1-D. Frames and sparse input
+    are converted through a Schema, stored as ``estimator._schema`` (see silva/_schema.py)."""
+    schema, X = fit_convert(X)
     X, y = validate_data(estimator, X, y, dtype=FLOAT_DTYPES, ensure_all_finite="allow-nan",
                          y_numeric=not classifier)
+    estimator._schema = schema if schema is not None else Schema.for_array(X)
+    if estimator._schema.feature_names is not None:
+        estimator.feature_names_in_ = np.asarray(estimator._schema.feature_names, dtype=object)
     if classifier:
         check_classification_targets(y)
     if y.dtype.kind in "fc" and not np.all(np.isfinite(y)):
@@ -20,6 +28,13 @@ def check_fit_X_y(estimator, X, y, *, classifier):
 
 
 def check_predict_X(estimator, X):
+    """Frames are matched to the fitted schema by column name; other input is validated by sklearn."""
+    schema = getattr(estimator, "_schema", None)
+    if schema is not None and input_type(X) in ("pandas", "polars", "arrow"):
+        return check_array(schema.transform(X, owner=type(estimator).__name__), dtype=FLOAT_DTYPES,
+                           ensure_all_finite="allow-nan")
+    if schema is not None:
+        X = schema.transform(X, owner=type(estimator).__name__)  # sparse: densified
     return validate_data(estimator, X, reset=False, dtype=FLOAT_DTYPES, ensure_all_finite="allow-nan")
 
 

@@ -12,15 +12,16 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._dtypes import G_H_DTYPE, INDEX_DTYPE
 from .._params import validate_params
+from .._schema import Schema
 from .._threads import numba_threads, resolve_n_jobs
 from .._validation import check_eval_set, check_fit_X_y, check_predict_X, check_weights
 from ..data import BinMapper
 from .._engine.grower import TreeGrower
 from .._engine.predict import add_leaf_values, forest_add_binned, forest_predict_raw
-from .._engine.tree import Forest
+from .._engine.tree import Categories, Forest
 
 _MODEL_STATE_FIELDS = ("n_features_in_", "n_iter_", "best_iteration_", "evals_result_")
-_STATE_KEYS = {"params", "custom_objective", "forest", "baseline", "n_outputs", *_MODEL_STATE_FIELDS}
+_STATE_KEYS = {"params", "custom_objective", "forest", "baseline", "n_outputs", "schema", *_MODEL_STATE_FIELDS}
 _MAX_FEATURES = np.iinfo(np.int32).max  # feature indices are int32 in the node table
 
 
@@ -28,6 +29,9 @@ class BaseBoost(BaseEstimator):
     """Regularised second-order histogram boosting; subclasses pick the loss and the output."""
 
     _is_classifier = False
+    # Optional hook fn(iteration, n_estimators, history) called after every round (the command line's
+    # progress bar); set on an instance, never a parameter.
+    _iteration_callback = None
 
     def __init__(self, *, n_estimators=100, learning_rate=0.1, max_depth=6, max_leaves=None,
                  grow_policy="depthwise", min_child_weight=1.0, min_samples_leaf=1, reg_lambda=1.0,
@@ -59,6 +63,7 @@ class BaseBoost(BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = True
+        tags.input_tags.sparse = True  # densified below 2 GiB (silva/_schema.py)
         return tags
 
     # ------------------------------------------------------------------ fit
@@ -95,7 +100,10 @@ class BaseBoost(BaseEstimator):
         t_start = time.perf_counter()
         n, d = X.shape
         mapper = BinMapper(self.max_bin, random_state=rng.randint(np.iinfo(np.int32).max))
-        Xb = mapper.fit_transform(X, sw)
+        schema = getattr(self, "_schema", None)
+        categorical = list(getattr(schema, "categorical_features", None) or [])
+        Xb = mapper.fit(X, sw, categorical=categorical).transform(X)
+        categories = Categories.from_mapper(mapper)
         eval_binned = [(name, mapper.transform(Xv), yv) for name, Xv, yv in evals]
         t_binning = time.perf_counter() - t_start
         K = loss.n_outputs(getattr(self, "n_classes_", None))
@@ -109,12 +117,8 @@ class BaseBoost(BaseEstimator):
             eval_raw.append(r)
         g = np.empty((K, n), dtype=G_H_DTYPE)
         h = np.empty((K, n), dtype=G_H_DTYPE)
-        grower = TreeGrower(
-            Xb, mapper.n_value_bins_, mapper.missing_bin_, mapper.thresholds_, max_depth=self.max_depth,
-            max_leaves=self.max_leaves, grow_policy=self.grow_policy, reg_lambda=self.reg_lambda,
-            reg_alpha=self.reg_alpha, gamma=self.gamma, min_child_weight=self.min_child_weight,
-            min_samples_leaf=self.min_samples_leaf, learning_rate=self.learning_rate,
-            colsample_bynode=self.colsample_bynode)
+        grower = TreeGrower(Xb, mapper.n_value_bins_, mapper.missing_bin_, mapper.thresholds_,
+                            is_categorical=mapper.is_categorical_, **self._grower_params(n))
         n_rows = n if self.subsample >= 1.0 else max(1, int(self.subsample * n))
         n_cols = d if self.colsample_bytree >= 1.0 else max(1, int(self.colsample_bytree * d))
         all_features = np.arange(d, dtype=np.int64)
@@ -132,8 +136,10 @@ class BaseBoost(BaseEstimator):
             round_trees = []
             for k in range(K):
                 features = all_features if n_cols == d else np.sort(rng.choice(d, n_cols, replace=False))
-                tree, starts, stops, values = grower.grow(g[k], h[k], None if rows is None else rows.copy(),
-                                                          n_rows, features, rng)
+                tree, leaf_ids, starts, stops, values = grower.grow(
+                    g[k], h[k], None if rows is None else rows.copy(), n_rows, features, rng)
+                values = self._update_leaves(loss, tree, leaf_ids, starts, stops, values, grower.si, y, raw,
+                                             sw, k)
                 round_trees.append(tree)
                 t0 = time.perf_counter()
                 if rows is None:
@@ -142,7 +148,7 @@ class BaseBoost(BaseEstimator):
             trees.extend(round_trees)
             outputs.extend(range(K))
             t0 = time.perf_counter()
-            round_forest = Forest.from_trees(round_trees, np.arange(K))
+            round_forest = Forest.from_trees(round_trees, np.arange(K), categories)
             if rows is not None:
                 forest_add_binned(round_forest, Xb, mapper.missing_bin_, raw, 0, K)
             for (name, Xbv, yv), r in zip(eval_binned, eval_raw):
@@ -157,13 +163,15 @@ class BaseBoost(BaseEstimator):
                 metrics = "  ".join(f"{name}-{m}: {v[-1]:.6f}" for name, hist in history.items()
                                     for m, v in hist.items())
                 print(f"[{it}] {metrics}  elapsed {time.perf_counter() - t_start:.2f}s", flush=True)
+            if self._iteration_callback is not None:
+                self._iteration_callback(it, self.n_estimators, history)
             if early and it - best_iter >= self.n_iter_no_change:
                 if self.verbose:
                     print(f"Stopping: no improvement in {self.n_iter_no_change} rounds; best round "
                           f"{best_iter}, {loss.metric_name} {best_score:.6f}", flush=True)
                 break
         n_iter = best_iter + 1 if early else it + 1
-        forest = Forest.from_trees(trees, outputs)
+        forest = Forest.from_trees(trees, outputs, categories)
         if forest.n_trees > n_iter * K:
             forest = forest.truncate(n_iter * K)
         self._forest = forest
@@ -176,6 +184,22 @@ class BaseBoost(BaseEstimator):
             phases = {**grower.timers, **timers}
             print("phases (s): " + ", ".join(f"{k} {v:.3f}" for k, v in phases.items())
                   + f"; total {time.perf_counter() - t_start:.3f}", flush=True)
+
+    # ------------------------------------------------------------------ hooks for subclasses
+    def _grower_params(self, n_samples):
+        """Tree-shape and regularisation parameters of the grower (GBDT maps its own names here)."""
+        return dict(max_depth=self.max_depth, max_leaves=self.max_leaves, grow_policy=self.grow_policy,
+                    reg_lambda=self.reg_lambda, reg_alpha=self.reg_alpha, gamma=self.gamma,
+                    min_child_weight=self.min_child_weight, min_samples_leaf=self.min_samples_leaf,
+                    learning_rate=self.learning_rate, colsample_bynode=self.colsample_bynode)
+
+    def _update_leaves(self, loss, tree, leaf_ids, starts, stops, values, sample_indices, y, raw, sw, k):
+        """Leaf values of a fresh tree (rows of leaf j: ``sample_indices[starts[j]:stops[j]]``).
+
+        Second-order boosting keeps the Newton values the grower computed; Friedman's GBDT replaces
+        them by a per-leaf line search, writing ``tree["value"][leaf_ids]`` and returning the values.
+        """
+        return values
 
     # ------------------------------------------------------------------ predict
     def _raw_predict(self, X):
@@ -191,6 +215,21 @@ class BaseBoost(BaseEstimator):
         gains = self._forest.feature_gains(self.n_features_in_)
         total = gains.sum()
         return gains / total if total > 0 else gains
+
+    def get_importance(self, importance_type="gain", normalize=True):
+        """Per-feature importance: "gain" (total split gain, as ``feature_importances_``), "split"
+        (number of splits) or "cover" (total hessian of the rows reaching the splits); normalised to
+        sum to 1 unless ``normalize=False``."""
+        check_is_fitted(self, "_forest")
+        if importance_type not in ("gain", "split", "cover"):
+            raise ValueError(f"importance_type must be 'gain', 'split' or 'cover', got {importance_type!r}")
+        nodes = self._forest.nodes
+        split = nodes["left"] >= 0
+        weights = {"gain": nodes["gain"], "cover": nodes["cover"], "split": None}[importance_type]
+        values = np.bincount(nodes["feature"][split], None if weights is None else weights[split],
+                             minlength=self.n_features_in_).astype(np.float64)
+        total = values.sum()
+        return values / total if normalize and total > 0 else values
 
     def save(self, path):
         """Write the fitted model to ``path`` (versioned JSON; read back with ``silva.load``)."""
@@ -210,6 +249,9 @@ class BaseBoost(BaseEstimator):
             state[name] = getattr(self, name)
         if hasattr(self, "feature_names_in_"):
             state["feature_names_in_"] = np.asarray(self.feature_names_in_, dtype=str)
+        schema = getattr(self, "_schema", None) or Schema(
+            self.n_features_in_, feature_names=getattr(self, "feature_names_in_", None))
+        state["schema"] = schema.to_state()
         state.update(self._extra_state())
         return state
 
@@ -235,8 +277,9 @@ class BaseBoost(BaseEstimator):
         est.n_features_in_ = n_features
         est._n_outputs = n_outputs
         est._restore_extra_state(state)
-        baseline = np.asarray(state["baseline"], dtype=np.float64)
-        if baseline.shape != (n_outputs,) or not np.all(np.isfinite(baseline)):
+        baseline = state["baseline"]
+        if not isinstance(baseline, np.ndarray) or baseline.dtype != np.float64 \
+                or baseline.shape != (n_outputs,) or not np.all(np.isfinite(baseline)):
             raise ValueError("baseline does not match the number of outputs")
         est._baseline = baseline
         est._forest = Forest.from_state(state["forest"], n_features, n_outputs)
@@ -255,6 +298,11 @@ class BaseBoost(BaseEstimator):
             if names.shape != (n_features,):
                 raise ValueError("feature_names_in_ does not match n_features_in_")
             est.feature_names_in_ = names
+        est._schema = Schema.from_state(state["schema"])
+        names = getattr(est, "feature_names_in_", None)
+        if est._schema.n_features != n_features or (names is None) != (est._schema.feature_names is None) \
+                or (names is not None and list(names) != list(est._schema.feature_names)):
+            raise ValueError("schema does not match n_features_in_ / feature_names_in_")
         return est
 
     _extra_state_keys = ()

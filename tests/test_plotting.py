@@ -1,0 +1,105 @@
+"""silva.plot_importance / plot_metric / plot_tree draw on matplotlib Axes (Agg backend)."""
+import numpy as np
+import pytest
+
+import silva
+
+from datasets import load
+
+matplotlib = pytest.importorskip("matplotlib")
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def titanic_model():
+    X, y = load("titanic")
+    model = silva.BoostClassifier(n_estimators=10, max_depth=3, random_state=0)
+    return model.fit(X[:600], y[:600], eval_set=[(X[600:], y[600:])])
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+@pytest.mark.parametrize("importance_type", ["gain", "split", "cover"])
+def test_plot_importance(titanic_model, importance_type):
+    ax = silva.plot_importance(titanic_model, importance_type=importance_type, max_num_features=5)
+    assert isinstance(ax, plt.Axes)
+    assert len(ax.patches) == 5
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    values = titanic_model.get_importance(importance_type)
+    top = [titanic_model.feature_names_in_[j] for j in np.argsort(-values, kind="stable")[:5]]
+    assert labels == top[::-1]  # the largest bar on top
+    widths = sorted(p.get_width() for p in ax.patches)
+    np.testing.assert_allclose(widths, np.sort(values)[-5:])
+
+
+def test_plot_importance_on_given_axes(titanic_model):
+    _, ax = plt.subplots()
+    assert silva.plot_importance(titanic_model, ax=ax) is ax
+    assert len(ax.patches) == titanic_model.n_features_in_  # fewer than the default 20
+
+
+def test_plot_metric(titanic_model):
+    ax = silva.plot_metric(titanic_model)
+    assert isinstance(ax, plt.Axes)
+    (line,) = ax.get_lines()
+    np.testing.assert_allclose(line.get_ydata(), titanic_model.evals_result_["validation_0"]["logloss"])
+    assert ax.get_ylabel() == "logloss"
+    ax = silva.plot_metric({"a": {"rmse": [3.0, 2.0, 1.5]}, "b": {"rmse": [3.1, 2.5, 2.4]}}, metric="rmse")
+    assert len(ax.get_lines()) == 2
+    with pytest.raises(ValueError, match="was not recorded"):
+        silva.plot_metric(titanic_model, metric="auc")
+
+
+def test_plot_metric_marks_the_best_round():
+    X, y = load("titanic")
+    model = silva.BoostClassifier(n_estimators=30, max_depth=3, n_iter_no_change=3, random_state=0)
+    model.fit(X, y)
+    ax = silva.plot_metric(model)
+    assert len(ax.get_lines()) == 2  # the curve and the best-round marker
+
+
+def test_plot_metric_without_history_is_a_clear_error():
+    X, y = load("titanic")
+    model = silva.BoostClassifier(n_estimators=2, random_state=0).fit(X, y)
+    with pytest.raises(ValueError, match="no evaluation history"):
+        silva.plot_metric(model)
+
+
+def test_plot_tree(titanic_model):
+    ax = silva.plot_tree(titanic_model, tree_index=3)
+    assert isinstance(ax, plt.Axes)
+    forest = titanic_model._forest
+    lo, hi = forest.tree_offsets[3], forest.tree_offsets[4]
+    texts = [t.get_text() for t in ax.texts]
+    n_nodes = hi - lo
+    n_internal = int(np.sum(forest.nodes["left"][lo:hi] >= 0))
+    assert len(texts) == n_nodes + 2 * n_internal  # node boxes and edge labels
+    assert sum(t.startswith("leaf ") for t in texts) == n_nodes - n_internal
+    assert len(ax.get_lines()) == 2 * n_internal
+    assert ax.get_title() == "tree 3"
+
+
+def test_plot_tree_shows_category_levels(titanic_model):
+    texts = []
+    for t in range(titanic_model._forest.n_trees):
+        ax = silva.plot_tree(titanic_model, tree_index=t)
+        texts += [x.get_text() for x in ax.texts]
+        plt.close(ax.figure)
+    # Sex is the strongest split of the data: drawn with its levels, not a code threshold
+    assert any(x.startswith("Sex in {") for x in texts)
+
+
+def test_plot_tree_multiclass_and_errors():
+    X, y = load("penguins")
+    model = silva.BoostClassifier(n_estimators=2, max_depth=2, random_state=0).fit(X, y)
+    ax = silva.plot_tree(model, tree_index=4)
+    assert ax.get_title() == "tree 4 (round 1, output 1)"
+    with pytest.raises(IndexError, match="out of range"):
+        silva.plot_tree(model, tree_index=6)
+    with pytest.raises(ValueError, match="not fitted"):
+        silva.plot_tree(silva.BoostRegressor())
