@@ -48,6 +48,29 @@ def predict_raw(X, feature, threshold, missing_left, left, right, value, cat_ind
 
 
 @njit(parallel=True, cache=True)
+def predict_values(X, feature, threshold, missing_left, left, right, values, tree_offsets, out):
+    """out[i, :] += values[leaf of row i in tree t, :] over all trees (numeric splits; CART, forests)."""
+    n = X.shape[0]
+    n_blocks = (n + _BLOCK - 1) // _BLOCK
+    for blk in prange(n_blocks):
+        lo = blk * _BLOCK
+        hi = min(lo + _BLOCK, n)
+        for t in range(tree_offsets.size - 1):
+            base = tree_offsets[t]
+            for i in range(lo, hi):
+                node = base
+                while left[node] != -1:
+                    x = X[i, feature[node]]
+                    if np.isnan(x):
+                        go_left = missing_left[node] == 1
+                    else:
+                        go_left = x <= threshold[node]
+                    node = base + (left[node] if go_left else right[node])
+                for k in range(values.shape[1]):
+                    out[i, k] += values[node, k]
+
+
+@njit(parallel=True, cache=True)
 def predict_binned(X_tiles, missing_bin, feature, bin_threshold, missing_left, left, right, value,
                    cat_index, cat_bins, tree_offsets, tree_output, t_begin, t_end, out):
     """As ``predict_raw`` on data binned with the training thresholds (validation sets, unsampled rows)."""
@@ -113,3 +136,13 @@ def forest_add_binned(forest, X_tiles, missing_bin, raw, t_begin, t_end):
     predict_binned(X_tiles, missing_bin, nd["feature"], nd["bin_threshold"], nd["missing_left"],
                    nd["left"], nd["right"], nd["value"], nd["cat_index"], forest.cat_bins,
                    forest.tree_offsets, forest.tree_output, t_begin, t_end, raw)
+
+
+def forest_predict_values(forest, X):
+    """Sum over trees of each row's leaf value vector, shape (n_samples, K): divide by the number of
+    trees for a forest average. For CART-family forests (``forest.values``), numeric splits."""
+    out = np.zeros((X.shape[0], forest.values.shape[1]), dtype=np.float64)
+    nd = forest.nodes
+    predict_values(X, nd["feature"], nd["threshold"], nd["missing_left"], nd["left"], nd["right"],
+                   forest.values, forest.tree_offsets, out)
+    return out

@@ -117,12 +117,14 @@ class Forest:
     left when bit b of ``cat_bins[cat_index]`` is set; ``categories`` maps raw codes to bins.
     """
 
-    def __init__(self, nodes, tree_offsets, tree_output, cat_bins, categories):
+    def __init__(self, nodes, tree_offsets, tree_output, cat_bins, categories, values=None):
         self.nodes = nodes
         self.tree_offsets = np.ascontiguousarray(tree_offsets, dtype=np.int64)
         self.tree_output = np.ascontiguousarray(tree_output, dtype=np.int32)
         self.cat_bins = np.ascontiguousarray(cat_bins, dtype=np.uint32)
         self.categories = categories
+        # CART-family trees hold a vector per node (class distribution or mean target): (n_nodes, K)
+        self.values = None if values is None else np.ascontiguousarray(values, dtype=np.float64)
 
     @classmethod
     def from_trees(cls, trees, outputs, categories):
@@ -139,7 +141,10 @@ class Forest:
         n_words = bitset_words(categories.missing_bin + 1)
         cat_bins = (np.concatenate([t["cat_sets"] for t in trees]) if trees
                     else np.zeros((0, n_words), dtype=np.uint32))
-        return cls(nodes, offsets, outputs, cat_bins.reshape(-1, n_words), categories)
+        values = None
+        if trees and "values" in trees[0]:
+            values = np.concatenate([t["values"] for t in trees])
+        return cls(nodes, offsets, outputs, cat_bins.reshape(-1, n_words), categories, values)
 
     @property
     def n_trees(self):
@@ -152,7 +157,8 @@ class Forest:
         used = nodes["cat_index"][nodes["cat_index"] >= 0]
         n_cat = int(used.max()) + 1 if used.size else 0  # categorical splits are numbered in tree order
         return Forest(nodes, self.tree_offsets[:n_trees + 1].copy(), self.tree_output[:n_trees].copy(),
-                      self.cat_bins[:n_cat].copy(), self.categories)
+                      self.cat_bins[:n_cat].copy(), self.categories,
+                      None if self.values is None else self.values[:end].copy())
 
     def feature_gains(self, n_features):
         gains = np.zeros(n_features)
@@ -161,14 +167,17 @@ class Forest:
         return gains
 
     def to_state(self):
-        return {"nodes": dict(self.nodes), "tree_offsets": self.tree_offsets,
-                "tree_output": self.tree_output, "cat_bins": self.cat_bins,
-                "categories": self.categories.to_state()}
+        state = {"nodes": dict(self.nodes), "tree_offsets": self.tree_offsets,
+                 "tree_output": self.tree_output, "cat_bins": self.cat_bins,
+                 "categories": self.categories.to_state()}
+        if self.values is not None:
+            state["values"] = self.values
+        return state
 
     @classmethod
     def from_state(cls, state, n_features, n_outputs):
-        if set(state) != {"nodes", "tree_offsets", "tree_output", "cat_bins", "categories"} \
-                or set(state["nodes"]) != set(NODE_FIELDS):
+        keys = {"nodes", "tree_offsets", "tree_output", "cat_bins", "categories"}
+        if not keys <= set(state) <= keys | {"values"} or set(state["nodes"]) != set(NODE_FIELDS):
             raise ValueError("forest state has missing or unexpected fields")
         nodes = {name: _checked_cast(state["nodes"][name], dt, name) for name, dt in NODE_FIELDS.items()}
         categories = Categories.from_state(state["categories"], n_features)
@@ -176,8 +185,15 @@ class Forest:
         if cat_bins.ndim != 2 or cat_bins.dtype != np.uint32 \
                 or cat_bins.shape[1] != bitset_words(categories.missing_bin + 1):
             raise ValueError("cat_bins must be a 2-D uint32 bitset table")
+        values = None
+        if "values" in state:
+            values = state["values"]
+            if not isinstance(values, np.ndarray) or values.dtype != np.float64 or values.ndim != 2 \
+                    or values.shape[0] != nodes["value"].size or not np.all(np.isfinite(values)):
+                raise ValueError("node values must be a finite float64 table with one row per node")
         forest = cls(nodes, _checked_cast(state["tree_offsets"], np.int64, "tree_offsets"),
-                     _checked_cast(state["tree_output"], np.int32, "tree_output"), cat_bins, categories)
+                     _checked_cast(state["tree_output"], np.int32, "tree_output"), cat_bins, categories,
+                     values)
         validate_forest(forest, n_features, n_outputs)
         return forest
 
