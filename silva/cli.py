@@ -16,6 +16,7 @@ import argparse
 import difflib
 import inspect
 import os
+import shutil
 import sys
 import time
 
@@ -328,8 +329,13 @@ class _Progress:
                 from tqdm import tqdm
             except ImportError:
                 return
-            self.bar = tqdm(total=total, desc="training", unit="round", file=sys.stderr,
-                            dynamic_ncols=True, leave=True)
+            try:
+                width = os.get_terminal_size(sys.stderr.fileno()).columns
+            except (OSError, ValueError, AttributeError):
+                width = 0
+            # some terminals (emulated ptys) report width 0, which would draw an empty bar
+            size = dict(dynamic_ncols=True) if width > 0 else dict(ncols=shutil.get_terminal_size().columns)
+            self.bar = tqdm(total=total, desc="training", unit="round", file=sys.stderr, leave=True, **size)
 
     def __call__(self, iteration, n_estimators, history):
         if self.bar is None:
