@@ -3,6 +3,8 @@
 Estimators validate at fit time (scikit-learn convention: __init__ only stores). The aliases let the
 command line and users coming from LightGBM/XGBoost find silva's name for a parameter.
 """
+import numbers
+
 from ._validation import check_number
 
 # name: (check keyword arguments, LightGBM/XGBoost aliases, doc line)
@@ -33,9 +35,55 @@ PARAMS = {
                             "held-out fraction for early stopping when no eval_set is given"),
     "tol": (dict(low=0), (), "least improvement of the validation metric that counts"),
     "verbose": (dict(low=0, integer=True), ("verbosity",), "print a line every `verbose` rounds"),
+    "cat_smooth": (dict(low=0), (), "smoothing of category gradient ratios when ordering categories"),
+    "cat_l2": (dict(low=0), (), "extra L2 penalty on categorical splits"),
+    "min_data_per_group": (dict(low=1, integer=True), (), "least rows a category group adds to a split"),
+    "max_cat_threshold": (dict(low=1, integer=True), (), "most categories on the smaller side of a split"),
 }
 
 GROW_POLICIES = ("depthwise", "leafwise")
+
+
+def _check_max_features(name, value):
+    """None, "sqrt", "log2", an int >= 1 (features per split) or a float in (0, 1] (a fraction)."""
+    if value is None or (isinstance(value, str) and value in ("sqrt", "log2")):
+        return
+    if isinstance(value, str):
+        raise ValueError(f"{name} must be None, 'sqrt', 'log2', an integer >= 1 or a float in (0, 1], "
+                         f"got {value!r}")
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        check_number(name, value, low=1, integer=True)
+    else:
+        check_number(name, value, low=0, high=1, low_open=True)
+
+
+def _check_min_samples_split(name, value):
+    """An int >= 2 (rows) or a float in (0, 1] (a fraction of the training rows, rounded up)."""
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        check_number(name, value, low=2, integer=True)
+    else:
+        check_number(name, value, low=0, high=1, low_open=True)
+
+
+def _check_loss(name, value):
+    # the estimator checks the name against its own losses (silva/losses/gradient_boosting.py)
+    if not isinstance(value, str):
+        raise ValueError(f"{name} must be a string naming a loss, got {value!r}")
+
+
+# Parameters of the classic family under scikit-learn's names (GBDTClassifier/GBDTRegressor): name ->
+# (check, doc line); a dict check goes to check_number, a callable is called as check(name, value).
+# A separate table, not PARAMS, because "alpha" and "max_leaf_nodes" are LightGBM/XGBoost aliases of
+# reg_alpha and max_leaves there: canonical_name must keep resolving them so for the boosters.
+CLASSIC_PARAMS = {
+    "loss": (_check_loss, "loss function (scikit-learn's names)"),
+    "alpha": (dict(low=0, high=1, low_open=True, high_open=True),
+              "quantile of the huber and quantile losses"),
+    "max_leaf_nodes": (dict(low=2, integer=True, allow_none=True),
+                       "most leaves per tree, grown best-first (None: depth-wise growth)"),
+    "max_features": (_check_max_features, "features drawn for each split (None: all)"),
+    "min_samples_split": (_check_min_samples_split, "least number of rows a node needs to be split"),
+}
 
 
 def validate_params(estimator):
@@ -43,6 +91,12 @@ def validate_params(estimator):
     for name, (check, _, _) in PARAMS.items():
         if name in params:
             check_number(name, params[name], **check)
+    for name, (check, _) in CLASSIC_PARAMS.items():
+        if name in params:
+            if callable(check):
+                check(name, params[name])
+            else:
+                check_number(name, params[name], **check)
     if "grow_policy" in params and params["grow_policy"] not in GROW_POLICIES:
         raise ValueError(f"grow_policy must be one of {GROW_POLICIES}, got {params['grow_policy']!r}")
     if params.get("grow_policy") == "leafwise" and params.get("max_leaves") is None \

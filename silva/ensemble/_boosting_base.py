@@ -37,7 +37,8 @@ class BaseBoost(BaseEstimator):
                  grow_policy="depthwise", min_child_weight=1.0, min_samples_leaf=1, reg_lambda=1.0,
                  reg_alpha=0.0, gamma=0.0, subsample=1.0, colsample_bytree=1.0, colsample_bynode=1.0,
                  max_bin=255, objective=None, n_iter_no_change=None, validation_fraction=None, tol=1e-7,
-                 random_state=None, n_jobs=None, verbose=0):
+                 categorical_features="auto", cat_smooth=10.0, cat_l2=10.0, min_data_per_group=100,
+                 max_cat_threshold=32, random_state=None, n_jobs=None, verbose=0):
         self.n_estimators = n_estimators
         self.learning_rate = learning_rate
         self.max_depth = max_depth
@@ -56,6 +57,11 @@ class BaseBoost(BaseEstimator):
         self.n_iter_no_change = n_iter_no_change
         self.validation_fraction = validation_fraction
         self.tol = tol
+        self.categorical_features = categorical_features
+        self.cat_smooth = cat_smooth
+        self.cat_l2 = cat_l2
+        self.min_data_per_group = min_data_per_group
+        self.max_cat_threshold = max_cat_threshold
         self.random_state = random_state
         self.n_jobs = n_jobs
         self.verbose = verbose
@@ -100,9 +106,7 @@ class BaseBoost(BaseEstimator):
         t_start = time.perf_counter()
         n, d = X.shape
         mapper = BinMapper(self.max_bin, random_state=rng.randint(np.iinfo(np.int32).max))
-        schema = getattr(self, "_schema", None)
-        categorical = list(getattr(schema, "categorical_features", None) or [])
-        Xb = mapper.fit(X, sw, categorical=categorical).transform(X)
+        Xb = mapper.fit(X, sw, categorical=self._categorical_indices(d)).transform(X)
         categories = Categories.from_mapper(mapper)
         eval_binned = [(name, mapper.transform(Xv), yv) for name, Xv, yv in evals]
         t_binning = time.perf_counter() - t_start
@@ -185,13 +189,43 @@ class BaseBoost(BaseEstimator):
             print("phases (s): " + ", ".join(f"{k} {v:.3f}" for k, v in phases.items())
                   + f"; total {time.perf_counter() - t_start:.3f}", flush=True)
 
+    def _categorical_indices(self, n_features):
+        """Features split by category sets: categorical dtypes (pandas category, text, Arrow
+        dictionaries) always, plus the ``categorical_features`` given as indices, names or a mask."""
+        schema = getattr(self, "_schema", None)
+        found = set(getattr(schema, "categorical_features", None) or [])
+        spec = getattr(self, "categorical_features", "auto")
+        if spec is None or (isinstance(spec, str) and spec == "auto"):
+            return sorted(found)
+        spec = np.asarray(spec)
+        if spec.dtype == bool:
+            if spec.shape != (n_features,):
+                raise ValueError(f"categorical_features as a mask needs {n_features} entries, got {spec.size}")
+            return sorted(found | set(np.flatnonzero(spec).tolist()))
+        names = list(getattr(self, "feature_names_in_", []))
+        out = set(found)
+        for item in spec.ravel().tolist():
+            if isinstance(item, str):
+                if item not in names:
+                    raise ValueError(f"categorical_features names an unknown column {item!r}; columns: "
+                                     f"{names[:10]}{' ...' if len(names) > 10 else ''}")
+                out.add(names.index(item))
+            elif isinstance(item, int) and -n_features <= item < n_features:
+                out.add(item % n_features)
+            else:
+                raise ValueError(f"categorical_features entries must be column indices below {n_features} "
+                                 f"or column names, got {item!r}")
+        return sorted(out)
+
     # ------------------------------------------------------------------ hooks for subclasses
     def _grower_params(self, n_samples):
         """Tree-shape and regularisation parameters of the grower (GBDT maps its own names here)."""
         return dict(max_depth=self.max_depth, max_leaves=self.max_leaves, grow_policy=self.grow_policy,
                     reg_lambda=self.reg_lambda, reg_alpha=self.reg_alpha, gamma=self.gamma,
                     min_child_weight=self.min_child_weight, min_samples_leaf=self.min_samples_leaf,
-                    learning_rate=self.learning_rate, colsample_bynode=self.colsample_bynode)
+                    learning_rate=self.learning_rate, colsample_bynode=self.colsample_bynode,
+                    cat_smooth=self.cat_smooth, cat_l2=self.cat_l2, min_data_per_group=self.min_data_per_group,
+                    max_cat_threshold=self.max_cat_threshold)
 
     def _update_leaves(self, loss, tree, leaf_ids, starts, stops, values, sample_indices, y, raw, sw, k):
         """Leaf values of a fresh tree (rows of leaf j: ``sample_indices[starts[j]:stops[j]]``).
@@ -240,7 +274,7 @@ class BaseBoost(BaseEstimator):
     def _get_model_state(self):
         check_is_fitted(self, "_forest")
         params = self.get_params(deep=False)
-        custom = callable(params["objective"])
+        custom = callable(params.get("objective"))  # GBDT has no objective parameter
         if custom:
             params["objective"] = None  # code is never stored; predictions only need the link
         state = {"params": params, "custom_objective": custom, "forest": self._forest.to_state(),

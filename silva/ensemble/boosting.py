@@ -1,9 +1,9 @@
 """BoostClassifier and BoostRegressor: XGBoost-style regularised second-order boosting."""
-import numpy as np
 from sklearn.base import ClassifierMixin, RegressorMixin
 
 from ..losses import get_loss
 from ._boosting_base import BaseBoost
+from ._outputs import ClassifierOutputsMixin, RegressorOutputsMixin
 
 _PARAMS_DOC = """
     Parameters
@@ -45,6 +45,14 @@ _PARAMS_DOC = """
         Held-out share for early stopping without an eval_set (0.1 when None).
     tol : float, default=1e-7
         Least decrease of the validation metric that counts as an improvement.
+    categorical_features : "auto", list of indices or names, bool mask, or None, default="auto"
+        Features split by sets of categories rather than thresholds. Columns of categorical dtype
+        (pandas ``category``, text, Arrow dictionaries) always are; list integer-coded columns here
+        (codes must be non-negative integers). Unseen categories at predict go where missing values go.
+    cat_smooth, cat_l2, min_data_per_group, max_cat_threshold : default=10, 10, 100, 32
+        As in LightGBM: categories are ordered by sum_g / (sum_h + cat_smooth); categorical splits
+        get reg_lambda + cat_l2; each scored prefix adds at least min_data_per_group rows; at most
+        max_cat_threshold categories go to one side.
     random_state : int, RandomState or None
         Seeds row/column sampling and the validation split; the same seed gives the same model whatever
         ``n_jobs`` is.
@@ -55,7 +63,7 @@ _PARAMS_DOC = """
 """
 
 
-class BoostClassifier(ClassifierMixin, BaseBoost):
+class BoostClassifier(ClassifierMixin, ClassifierOutputsMixin, BaseBoost):
     __doc__ = """Gradient-boosted trees for classification with XGBoost's regularised second-order gain.
 
     Binary targets use the log-loss (one tree per round), more classes the softmax loss.
@@ -75,56 +83,11 @@ class BoostClassifier(ClassifierMixin, BaseBoost):
     (2, 2)
     """
 
-    _is_classifier = True
-
-    def _encode_y(self, y, fitted=False):
-        if not fitted:
-            self.classes_, encoded = np.unique(y, return_inverse=True)
-            self.n_classes_ = len(self.classes_)
-            if self.n_classes_ < 2:
-                raise ValueError(f"{type(self).__name__} needs samples of at least 2 classes in y; "
-                                 f"got 1 class ({self.classes_[0]!r})")
-            return encoded.astype(np.float64)
-        idx = np.searchsorted(self.classes_, y)
-        idx = np.clip(idx, 0, self.n_classes_ - 1)
-        if not np.array_equal(self.classes_[idx], y):
-            unknown = np.setdiff1d(y, self.classes_)
-            raise ValueError(f"eval_set y has labels not seen in training: {unknown[:5].tolist()}")
-        return idx.astype(np.float64)
-
     def _make_loss(self):
         return get_loss(self.objective, self.n_classes_)
 
-    def decision_function(self, X):
-        """Raw margins: shape (n,) for two classes, (n, n_classes) otherwise."""
-        raw = self._raw_predict(X)
-        return raw[:, 0] if self._n_outputs == 1 else raw
 
-    def predict_proba(self, X):
-        raw = self._raw_predict(X)  # checks fitted-ness before the loss needs n_classes_
-        return self._make_loss().predict(raw)
-
-    def predict(self, X):
-        proba = self.predict_proba(X)
-        return self.classes_[np.argmax(proba, axis=1)]
-
-    _extra_state_keys = ("classes_",)
-
-    def _extra_state(self):
-        return {"classes_": np.asarray(self.classes_)}
-
-    def _restore_extra_state(self, state):
-        classes = np.asarray(state["classes_"])
-        if classes.ndim != 1 or classes.size < 2 or np.unique(classes).size != classes.size:
-            raise ValueError("classes_ must hold at least two distinct labels")
-        expected = 1 if classes.size == 2 else classes.size
-        if state["n_outputs"] != expected:
-            raise ValueError("number of outputs does not match the number of classes")
-        self.classes_ = classes
-        self.n_classes_ = classes.size
-
-
-class BoostRegressor(RegressorMixin, BaseBoost):
+class BoostRegressor(RegressorMixin, RegressorOutputsMixin, BaseBoost):
     __doc__ = """Gradient-boosted trees for regression with XGBoost's regularised second-order gain.
     """ + _PARAMS_DOC.replace("{objectives}", '"squared_error"') + """
     Attributes
@@ -141,18 +104,5 @@ class BoostRegressor(RegressorMixin, BaseBoost):
     (3,)
     """
 
-    def _encode_y(self, y, fitted=False):
-        y = np.asarray(y, dtype=np.float64)
-        if not np.all(np.isfinite(y)):
-            raise ValueError("y contains NaN or infinity; remove or impute those rows before fitting")
-        return y
-
     def _make_loss(self):
         return get_loss(self.objective)
-
-    def predict(self, X):
-        return self._raw_predict(X)[:, 0]
-
-    def _restore_extra_state(self, state):
-        if state["n_outputs"] != 1:
-            raise ValueError("a regressor has exactly one output")

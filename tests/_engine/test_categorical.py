@@ -61,3 +61,19 @@ def test_categorical_model_round_trip(tmp_path):
     model.save(tmp_path / "m.json")
     loaded = silva.load(tmp_path / "m.json")
     np.testing.assert_array_equal(loaded.predict_proba(df), model.predict_proba(df))
+
+
+def test_integer_codes_declared_categorical_by_index_or_name():
+    rng = np.random.RandomState(4)
+    codes = rng.randint(0, 30, size=3000).astype(float)
+    y = np.isin(codes, [2, 9, 17, 25]).astype(int)
+    params = dict(n_estimators=1, max_depth=1, learning_rate=1.0, reg_lambda=0.0, random_state=0)
+    by_index = silva.BoostClassifier(categorical_features=[0], **params).fit(codes[:, None], y)
+    df = pd.DataFrame({"code": codes})
+    by_name = silva.BoostClassifier(categorical_features=["code"], **params).fit(df, y)
+    for model, X in ((by_index, codes[:, None]), (by_name, df)):
+        assert roc_auc_score(y, model.predict_proba(X)[:, 1]) == 1.0
+    with pytest.raises(ValueError, match="unknown column 'nope'"):
+        silva.BoostClassifier(categorical_features=["nope"], **params).fit(df, y)
+    with pytest.raises(ValueError, match="non-negative integer codes"):
+        silva.BoostClassifier(categorical_features=[0], **params).fit(codes[:, None] + 0.5, y)
