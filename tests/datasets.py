@@ -9,8 +9,9 @@ Conventions of the files: the label is the column ``target``; ``weight``, ``init
 ``group`` are side columns, never features; pandas ``category`` columns are categoricals; NaN is a
 missing value.
 
-silva has no native categorical support yet, so comparisons feed every model the same numeric
-matrix made by ``to_numeric``: each category becomes its integer code as a float, missing stays NaN.
+Comparisons of numeric splits feed every model the same matrix made by ``to_numeric``: each category
+becomes its integer code as a float, missing stays NaN. Native categorical splits are compared in
+tests/compare/test_categorical_vs_lightgbm.py.
 """
 from pathlib import Path
 
