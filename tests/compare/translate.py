@@ -101,7 +101,11 @@ SILVA_DEFAULTS = {
     "reg_alpha": 0.0, "gamma": 0.0, "subsample": 1.0, "colsample_bytree": 1.0,
     "colsample_bynode": 1.0, "max_bin": 255, "objective": None, "n_iter_no_change": None,
     "validation_fraction": None, "tol": 1e-7, "random_state": None, "n_jobs": None, "verbose": 0,
+    # categorical splits (LightGBM's names and defaults; peers get the frame's categorical dtypes)
+    "categorical_features": "auto", "cat_smooth": 10.0, "cat_l2": 10.0, "min_data_per_group": 100,
+    "max_cat_threshold": 32,
 }
+_CATEGORY_PARAMS = ("categorical_features", "cat_smooth", "cat_l2", "min_data_per_group", "max_cat_threshold")
 # peers' split gain = GAMMA_SCALE * silva's split gain (note [2])
 GAMMA_SCALE = 2.0
 LIGHTGBM_MAX_LEAVES = 131072
@@ -109,16 +113,19 @@ HGB_MAX_BINS = 255
 
 _NO_EQUIVALENT = {
     "lightgbm": {
+        "categorical_features": "pass LightGBM the categorical columns as pandas category dtype",
         "validation_fraction": "LightGBM early stopping needs an eval_set passed to fit",
         "objective": "a custom silva objective is not translated",
     },
     "xgboost": {
+        **{name: "XGBoost's categorical splits have other parameters" for name in _CATEGORY_PARAMS},
         "min_samples_leaf": "XGBoost has no least-rows-per-child limit",
         "validation_fraction": "XGBoost early stopping needs an eval_set passed to fit",
         "tol": "XGBoost early stopping has no least-improvement tolerance",
         "objective": "a custom silva objective is not translated",
     },
     "sklearn": {
+        **{name: "HistGradientBoosting's categorical splits have other parameters" for name in _CATEGORY_PARAMS},
         "min_child_weight": "HistGradientBoosting uses a fixed hessian floor of 1e-3",
         "reg_alpha": "HistGradientBoosting has no L1 penalty",
         "gamma": "HistGradientBoosting has no least split gain",
@@ -239,6 +246,8 @@ def to_lightgbm(params=None, X=None, strict=False, **overrides):
         "random_state": p["random_state"],
         "n_jobs": _threads(p["n_jobs"]),
         "verbose": -1,
+        "cat_smooth": p["cat_smooth"], "cat_l2": p["cat_l2"],
+        "min_data_per_group": p["min_data_per_group"], "max_cat_threshold": p["max_cat_threshold"],
     }
     if X is not None:
         nan_cols = _has_nan(X)
