@@ -23,10 +23,15 @@ SUBSAMPLE_ROWS = 200_000
 
 @njit(parallel=True, cache=True)
 def _gather_feature_major(X, rows, out):
-    """out[f, j] = X[rows[j], f]: the sample with each feature contiguous, ready to sort in place."""
-    for f in prange(X.shape[1]):
-        for j in range(rows.size):
-            out[f, j] = X[rows[j], f]
+    """out[f, j] = X[rows[j], f]: the sample with each feature contiguous, ready to sort in place.
+    Blocks of rows stay in cache while every feature of them is copied."""
+    block = 256
+    for blk in prange((rows.size + block - 1) // block):
+        lo = blk * block
+        hi = min(lo + block, rows.size)
+        for f in range(X.shape[1]):
+            for j in range(lo, hi):
+                out[f, j] = X[rows[j], f]
 
 
 def _sort_features(sample_t):
