@@ -47,6 +47,22 @@ def _score(stats, K, criterion):
     return s
 
 
+@njit(cache=True, inline="always")
+def _splitmix(state):
+    """One step of SplitMix64: (new state, 64 random bits)."""
+    state = state + np.uint64(0x9E3779B97F4A7C15)
+    z = state
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return state, z ^ (z >> np.uint64(31))
+
+
+@njit(cache=True, inline="always")
+def _uniform(state):
+    state, z = _splitmix(state)
+    return state, (z >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+
+
 @njit(cache=True)
 def _insertion_argsort(keys, m, order):
     """Stable argsort of keys[:m] into order[:m] without allocating (small nodes)."""
@@ -152,7 +168,8 @@ def _grow_one(X_tiles, n_features, n_value_bins, missing_bin, rows_in, w_rows, t
               out_value, out_gain, out_cover, out_count):
     """Grow one tree on rows ``rows_in`` (repeats allowed: bootstrap) with per-row weights ``w_rows``;
     returns the number of nodes written into the out_* arrays (capacity >= 2 * len(rows_in))."""
-    np.random.seed(seed)
+    # each node draws from its own stream (tree seed, node id): a node that stops early (e.g. too few
+    # rows) never shifts the draws of the others, so weight k and k repeated rows grow the same tree
     n = rows_in.size
     C = K + 1
     rows = rows_in.copy()
@@ -217,13 +234,19 @@ def _grow_one(X_tiles, n_features, n_value_bins, missing_bin, rows_in, w_rows, t
         best[0] = min_gain + 1e-10 * abs(parent)
         best_f = -1
         best_b, best_d, best_nl = -1, 0, 0
-        # partial Fisher-Yates: the first max_features entries of feats are this node's candidates
+        rng, _ = _splitmix(np.uint64(seed) * np.uint64(0x2545F4914F6CDD1D) + np.uint64(node))
+        # partial Fisher-Yates from the identity: the first max_features entries are the candidates
+        for q in range(n_features):
+            feats[q] = q
         for q in range(max_features):
-            r = q + np.random.randint(n_features - q)
+            rng, u = _uniform(rng)
+            r = q + min(int(u * (n_features - q)), n_features - q - 1)
             feats[q], feats[r] = feats[r], feats[q]
         for q in range(max_features):
             f = feats[q]
-            u = np.random.random() if extra else -1.0
+            u = -1.0
+            if extra:
+                rng, u = _uniform(rng)
             if m <= _SMALL or missing_bin > 4 * m:
                 for p in range(m):
                     keys[p] = _row_bin(X_tiles, rows[lo + p], f)
