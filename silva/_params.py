@@ -112,3 +112,75 @@ def canonical_name(name):
         if name in aliases:
             return canon
     return None
+
+
+# ---------------------------------------------------------------- CART family (trees and forests)
+# DecisionTree*, RandomForest*, ExtraTrees* use scikit-learn's names. A separate table because their
+# max_bin may also be None (exact splits: one bin per distinct value), which the boosters refuse.
+
+def _check_bool(name, value):
+    import numpy as np  # here: this module otherwise needs no numpy
+
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name} must be True or False, got {value!r}")
+
+
+def _check_criterion(name, value):
+    # the estimator checks the name against its task (classification or regression)
+    if not isinstance(value, str):
+        raise ValueError(f"{name} must be a string naming a split criterion, got {value!r}")
+
+
+def _check_splitter(name, value):
+    if value not in ("best", "random"):
+        raise ValueError(f"{name} must be 'best' or 'random', got {value!r}")
+
+
+def _check_class_weight(name, value):
+    """None, "balanced", "balanced_subsample" (forests; the estimator checks) or a dict label -> weight."""
+    if value is None or value in ("balanced", "balanced_subsample"):
+        return
+    if not isinstance(value, dict):
+        raise ValueError(f"{name} must be None, 'balanced', 'balanced_subsample' or a dict "
+                         f"{{label: weight}}, got {value!r}")
+    for label, weight in value.items():
+        check_number(f"{name}[{label!r}]", weight, low=0)
+
+
+def _check_max_samples(name, value):
+    """None, an int >= 1 (rows drawn per tree) or a float in (0, 1] (a fraction of the rows)."""
+    if value is None:
+        return
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        check_number(name, value, low=1, integer=True)
+    else:
+        check_number(name, value, low=0, high=1, low_open=True)
+
+
+CART_PARAMS = {
+    "criterion": (_check_criterion, "split criterion: gini/entropy/log_loss or squared_error"),
+    "splitter": (_check_splitter, "'best' threshold per feature, or 'random' (extremely randomised)"),
+    "min_weight_fraction_leaf": (dict(low=0, high=0.5), "least share of the total weight in a leaf"),
+    "min_impurity_decrease": (dict(low=0), "least weighted impurity decrease of a split"),
+    "ccp_alpha": (dict(low=0), "minimal cost-complexity pruning strength"),
+    "class_weight": (_check_class_weight, "weights of the classes (None, 'balanced', dict)"),
+    "bootstrap": (_check_bool, "draw each tree's rows with replacement"),
+    "oob_score": (_check_bool, "score the forest on each tree's out-of-bag rows"),
+    "warm_start": (_check_bool, "add trees to the fitted forest instead of refitting"),
+    "max_samples": (_check_max_samples, "rows drawn per tree (int or fraction; None: all)"),
+}
+
+
+def validate_cart_params(estimator):
+    """validate_params for the CART family: the shared tables, with max_bin=None allowed."""
+    params = estimator.get_params(deep=False)
+    for name, (check, _, _) in PARAMS.items():
+        if name in params and not (name == "max_bin" and params[name] is None):
+            check_number(name, params[name], **check)
+    for table in (CLASSIC_PARAMS, CART_PARAMS):
+        for name, (check, _) in table.items():
+            if name in params:
+                if callable(check):
+                    check(name, params[name])
+                else:
+                    check_number(name, params[name], **check)

@@ -7,6 +7,16 @@ import silva
 ESTIMATORS = [
     silva.BoostClassifier(n_estimators=20),
     silva.BoostRegressor(n_estimators=20),
+    silva.GBDTClassifier(n_estimators=20),
+    silva.GBDTRegressor(n_estimators=20),
+    silva.DecisionTreeClassifier(),
+    silva.DecisionTreeRegressor(),
+    silva.RandomForestClassifier(n_estimators=10),
+    silva.RandomForestRegressor(n_estimators=10),
+    silva.ExtraTreesClassifier(n_estimators=10),
+    silva.ExtraTreesRegressor(n_estimators=10),
+    silva.AdaBoostClassifier(n_estimators=10),
+    silva.AdaBoostRegressor(n_estimators=10),
 ]
 
 

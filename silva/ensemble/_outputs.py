@@ -1,0 +1,73 @@
+"""What turns raw boosting scores into a classifier's or a regressor's outputs, shared by every
+estimator on the boosting loop (BoostClassifier/Regressor, GBDTClassifier/Regressor).
+
+Mix in before ``BaseBoost``: the classes use ``_raw_predict``, ``_n_outputs`` and ``_make_loss``.
+"""
+import numpy as np
+
+
+class ClassifierOutputsMixin:
+    """Label encoding, ``predict``/``predict_proba``/``decision_function`` and the classes in the
+    model state. The loss from ``_make_loss()`` maps raw scores to probabilities."""
+
+    _is_classifier = True
+
+    def _encode_y(self, y, fitted=False):
+        if not fitted:
+            self.classes_, encoded = np.unique(y, return_inverse=True)
+            self.n_classes_ = len(self.classes_)
+            if self.n_classes_ < 2:
+                raise ValueError(f"{type(self).__name__} needs samples of at least 2 classes in y; "
+                                 f"got 1 class ({self.classes_[0]!r})")
+            return encoded.astype(np.float64)
+        idx = np.searchsorted(self.classes_, y)
+        idx = np.clip(idx, 0, self.n_classes_ - 1)
+        if not np.array_equal(self.classes_[idx], y):
+            unknown = np.setdiff1d(y, self.classes_)
+            raise ValueError(f"eval_set y has labels not seen in training: {unknown[:5].tolist()}")
+        return idx.astype(np.float64)
+
+    def decision_function(self, X):
+        """Raw margins: shape (n,) for two classes, (n, n_classes) otherwise."""
+        raw = self._raw_predict(X)
+        return raw[:, 0] if self._n_outputs == 1 else raw
+
+    def predict_proba(self, X):
+        raw = self._raw_predict(X)  # checks fitted-ness before the loss needs n_classes_
+        return self._make_loss().predict(raw)
+
+    def predict(self, X):
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
+
+    _extra_state_keys = ("classes_",)
+
+    def _extra_state(self):
+        return {"classes_": np.asarray(self.classes_)}
+
+    def _restore_extra_state(self, state):
+        classes = np.asarray(state["classes_"])
+        if classes.ndim != 1 or classes.size < 2 or np.unique(classes).size != classes.size:
+            raise ValueError("classes_ must hold at least two distinct labels")
+        expected = 1 if classes.size == 2 else classes.size
+        if state["n_outputs"] != expected:
+            raise ValueError("number of outputs does not match the number of classes")
+        self.classes_ = classes
+        self.n_classes_ = classes.size
+
+
+class RegressorOutputsMixin:
+    """Float targets, ``predict`` = the single raw score."""
+
+    def _encode_y(self, y, fitted=False):
+        y = np.asarray(y, dtype=np.float64)
+        if not np.all(np.isfinite(y)):
+            raise ValueError("y contains NaN or infinity; remove or impute those rows before fitting")
+        return y
+
+    def predict(self, X):
+        return self._raw_predict(X)[:, 0]
+
+    def _restore_extra_state(self, state):
+        if state["n_outputs"] != 1:
+            raise ValueError("a regressor has exactly one output")

@@ -1,0 +1,699 @@
+"""AdaBoostClassifier (SAMME) and AdaBoostRegressor (AdaBoost.R2) on silva trees, data binned once.
+
+Each round clones the base learner (a silva tree: any estimator offering ``_fit_binned``), fits it on the
+binned training data with the current sample weights, reads its predictions on the training rows from
+the binned data, and updates the weights exactly as scikit-learn (>= 1.6) does:
+
+SAMME (K classes, weights normalised to sum 1)::
+
+    err   = sum_i w_i [h(x_i) != y_i]
+    alpha = learning_rate * (log((1 - err) / err) + log(K - 1))
+    w_i  <- w_i * exp(alpha [h(x_i) != y_i])             (then renormalised)
+
+A perfect learner (err <= 0) gets weight 1 and ends boosting; one no better than chance
+(err >= 1 - 1/K) is dropped and ends boosting (an error when it is the first).
+
+AdaBoost.R2 (Drucker 1997)::
+
+    e_i   = |h(x_i) - y_i| / max_j |h(x_j) - y_j|      (rows of positive weight)
+    e_i  <- e_i ("linear"), e_i^2 ("square") or 1 - exp(-e_i) ("exponential")
+    err   = sum_i w_i e_i
+    beta  = err / (1 - err);  alpha = learning_rate * log(1 / beta)
+    w_i  <- w_i * beta ** ((1 - e_i) * learning_rate)
+
+A perfect learner (err <= 0) gets weight 1 and ends boosting; err >= 0.5 ends boosting (the learner is
+dropped unless it is the only one). Predictions are the weighted median of the learners' predictions.
+"""
+import warnings
+
+import numpy as np
+from numba import njit, prange
+from scipy.special import softmax
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone, is_classifier, is_regressor
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted
+
+from .._params import validate_params
+from .._schema import Schema
+from .._threads import numba_threads, resolve_n_jobs
+from .._validation import check_fit_X_y, check_predict_X, check_weights
+from ..data import BinMapper
+from ._cart_base import _default_missing_side
+
+_BLOCK = 1024
+_LOSSES = ("linear", "square", "exponential")
+_MAX_FEATURES = np.iinfo(np.int32).max
+
+
+# --------------------------------------------------------------------------- #
+# Leaf lookup of many trees at once (raw X)
+# --------------------------------------------------------------------------- #
+
+@njit(parallel=True, cache=True)
+def _leaves_raw(X, feature, threshold, missing_left, left, right, roots, out):
+    """out[t, i] = leaf node (global index) of raw row i in the tree rooted at ``roots[t]``; child
+    indices are relative to the root (the predictor's ``x <= threshold`` test, NaN follows
+    ``missing_left``)."""
+    n = X.shape[0]
+    for blk in prange((n + _BLOCK - 1) // _BLOCK):
+        for t in range(roots.size):
+            base = roots[t]
+            for i in range(blk * _BLOCK, min(blk * _BLOCK + _BLOCK, n)):
+                node = base
+                while left[node] != -1:
+                    x = X[i, feature[node]]
+                    if np.isnan(x):
+                        go_left = missing_left[node] == 1
+                    else:
+                        go_left = x <= threshold[node]
+                    node = base + (left[node] if go_left else right[node])
+                out[t, i] = node
+
+
+def _tree_of(learner):
+    """The node table and leaf-value table of a fitted one-tree silva learner."""
+    forest = learner._forest
+    if forest.n_trees != 1 or forest.values is None:
+        raise ValueError(f"{type(learner).__name__} is not a single CART tree")
+    return forest.nodes, forest.values
+
+
+def _stack_trees(learners):
+    """One node table for all learners: (nodes, values, roots)."""
+    tables = [_tree_of(est) for est in learners]
+    sizes = [nodes["left"].size for nodes, _ in tables]
+    roots = np.zeros(len(tables), dtype=np.int64)
+    np.cumsum(sizes[:-1], out=roots[1:])
+    nodes = {name: np.concatenate([t[0][name] for t in tables])
+             for name in ("feature", "threshold", "missing_left", "left", "right")}
+    values = np.concatenate([t[1] for t in tables])
+    return nodes, values, roots
+
+
+# --------------------------------------------------------------------------- #
+# Shared loop
+# --------------------------------------------------------------------------- #
+
+class _BaseAdaBoost(BaseEstimator):
+    """Weight boosting: validation, the binned-once loop, the model state. Subclasses implement
+    ``_default_estimator``, ``_encode_y``, ``_learner_outputs`` (per-row predictions read from a
+    leaf table) and ``_boost_step`` (the weight update of one round)."""
+
+    _is_classifier = False
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.input_tags.sparse = True  # densified below 2 GiB (silva/_schema.py)
+        return tags
+
+    # ------------------------------------------------------------------ checks
+    def _validate_estimator(self):
+        """The base learner (``estimator`` or the default), checked to be a silva tree."""
+        base = self._default_estimator() if self.estimator is None else self.estimator
+        _check_learner_type(type(self).__name__, base, self._is_classifier)
+        self.estimator_ = base
+        return base
+
+    def _check_params(self):
+        validate_params(self)
+        resolve_n_jobs(self.n_jobs)
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, X, y, sample_weight=None):
+        """Boost ``n_estimators`` learners on (X, y); ``sample_weight`` are the starting weights."""
+        self._check_params()
+        base = self._validate_estimator()
+        X, y = check_fit_X_y(self, X, y, classifier=self._is_classifier)
+        sw_user = check_weights(sample_weight, X)
+        sw_user = np.ones(X.shape[0]) if sw_user is None else sw_user
+        total = sw_user.sum()
+        if not total > 0:
+            raise ValueError("sample_weight sums to zero: no row would be learned from")
+        y_enc = self._encode_y(y)
+        rng = check_random_state(self.random_state)
+        with numba_threads(self.n_jobs):
+            self._boost_all(X, y_enc, sw_user, base, rng)
+        return self
+
+    def _boost_all(self, X, y_enc, sw_user, base, rng):
+        sw0 = sw_user / sw_user.sum()
+        mapper = BinMapper(self.max_bin, random_state=rng.randint(np.iinfo(np.int32).max))
+        # every column by order, as the CART trees bin it (categorical codes split like numbers)
+        Xb = mapper.fit(X, sw0).transform(X)
+        has_nan = np.isnan(X).any(axis=0)
+        self.estimators_ = []
+        self.estimator_weights_ = np.zeros(self.n_estimators, dtype=np.float64)
+        self.estimator_errors_ = np.ones(self.n_estimators, dtype=np.float64)
+        eps = np.finfo(np.float64).eps
+        zero = sw0 == 0.0
+        sw = sw0
+        for iboost in range(self.n_estimators):
+            sw = np.clip(sw, eps, None)
+            sw[zero] = 0.0
+            learner = clone(base)
+            _set_random_states(learner, rng)
+            self._prepare_learner(learner)
+            learner._fit_binned(Xb, mapper, y_enc, _learner_weights(sw, sw0, sw_user),
+                                check_random_state(getattr(learner, "random_state", None)))
+            _tree_of(learner)  # one CART tree
+            # splits on features without missing values in training send them to the bigger child, as
+            # the tree's own fit does (training rows never take that branch: their predictions stand)
+            _default_missing_side(learner._forest.nodes, has_nan)
+            pred = self._binned_outputs(learner._predict_values_binned(Xb, mapper.missing_bin_))
+            self.estimators_.append(learner)
+            sw, weight, error = self._boost_step(iboost, pred, y_enc, sw)
+            if sw is None:
+                break
+            self.estimator_weights_[iboost] = weight
+            self.estimator_errors_[iboost] = error
+            if error == 0:
+                break
+            sw_sum = sw.sum()
+            if not np.isfinite(sw_sum):
+                warnings.warn(f"Sample weights have reached infinite values, at iteration {iboost}, causing "
+                              "overflow. Iterations stopped. Try lowering the learning rate.", stacklevel=3)
+                break
+            if sw_sum <= 0:
+                break
+            if iboost < self.n_estimators - 1:
+                sw = sw / sw_sum
+
+    def _prepare_learner(self, learner):
+        """What a learner's own fit would have set before growing (its predict checks them)."""
+        if "n_jobs" in learner.get_params(deep=False):
+            learner.set_params(n_jobs=self.n_jobs)  # the learners run on the booster's threads
+        if hasattr(self, "feature_names_in_"):
+            learner.feature_names_in_ = self.feature_names_in_
+        learner._schema = self._schema
+
+    # ------------------------------------------------------------------ predict helpers
+    def _all_outputs(self, X):
+        """Predictions (n_learners, n_samples) of every learner on X (validated once for all)."""
+        check_is_fitted(self, "estimators_")
+        X = check_predict_X(self, X)
+        learners = self.estimators_
+        nodes, values, roots = _stack_trees(learners)
+        leaves = np.empty((len(learners), X.shape[0]), dtype=np.int64)
+        with numba_threads(self.n_jobs):
+            _leaves_raw(X, nodes["feature"], nodes["threshold"], nodes["missing_left"], nodes["left"],
+                        nodes["right"], roots, leaves)
+        return self._learner_outputs(values, leaves)
+
+    @property
+    def feature_importances_(self):
+        """Learners' importances averaged with the estimator weights (as scikit-learn)."""
+        check_is_fitted(self, "estimators_")
+        norm = self.estimator_weights_.sum()
+        return sum(w * est.feature_importances_
+                   for w, est in zip(self.estimator_weights_, self.estimators_)) / norm
+
+    def save(self, path):
+        """Write the fitted model to ``path`` (versioned JSON; read back with ``silva.load``)."""
+        from ..io import save
+        save(self, path)
+
+    # ------------------------------------------------------------------ model state
+    def _get_model_state(self):
+        check_is_fitted(self, "estimators_")
+        params = self.get_params(deep=False)
+        params["estimator"] = _estimator_spec(self.estimator)
+        state = {"params": params,
+                 "estimators": [est._get_model_state() for est in self.estimators_],
+                 "estimator_weights_": np.asarray(self.estimator_weights_, dtype=np.float64),
+                 "estimator_errors_": np.asarray(self.estimator_errors_, dtype=np.float64),
+                 "n_features_in_": int(self.n_features_in_),
+                 "schema": (getattr(self, "_schema", None) or Schema(
+                     self.n_features_in_, feature_names=getattr(self, "feature_names_in_", None))).to_state()}
+        if hasattr(self, "feature_names_in_"):
+            state["feature_names_in_"] = np.asarray(self.feature_names_in_, dtype=str)
+        if self._is_classifier:
+            state["classes_"] = np.asarray(self.classes_)
+        return state
+
+    @classmethod
+    def _from_model_state(cls, state):
+        keys = {"params", "estimators", "estimator_weights_", "estimator_errors_", "n_features_in_",
+                "schema"} | ({"classes_"} if cls._is_classifier else set())
+        if not isinstance(state, dict) or not keys <= set(state) <= keys | {"feature_names_in_"}:
+            raise ValueError(f"model state fields do not match a {cls.__name__}")
+        params = state["params"]
+        if not isinstance(params, dict) or set(params) != set(cls().get_params(deep=False)):
+            raise ValueError(f"params do not match the parameters of {cls.__name__}")
+        params = dict(params, estimator=_estimator_from_spec(params["estimator"]))
+        est = cls(**params)
+        est._check_params()
+        base = est._validate_estimator()
+        n_features = state["n_features_in_"]
+        if isinstance(n_features, bool) or not isinstance(n_features, int) \
+                or not 1 <= n_features <= _MAX_FEATURES:
+            raise ValueError("n_features_in_ must be a positive integer")
+        est.n_features_in_ = n_features
+        if "feature_names_in_" in state:
+            names = state["feature_names_in_"]
+            if not isinstance(names, np.ndarray) or names.dtype.kind != "U" or names.shape != (n_features,):
+                raise ValueError("feature_names_in_ does not match n_features_in_")
+            est.feature_names_in_ = np.asarray(names, dtype=object)
+        est._schema = Schema.from_state(state["schema"])
+        names = getattr(est, "feature_names_in_", None)
+        if est._schema.n_features != n_features or (names is None) != (est._schema.feature_names is None) \
+                or (names is not None and list(names) != list(est._schema.feature_names)):
+            raise ValueError("schema does not match n_features_in_ / feature_names_in_")
+        if cls._is_classifier:
+            classes = state["classes_"]
+            if not isinstance(classes, np.ndarray) or classes.ndim != 1 or classes.size < 2 \
+                    or classes.dtype.kind not in "biuU" or np.unique(classes).size != classes.size:
+                raise ValueError("classes_ must hold at least two distinct labels")
+            est.classes_ = classes
+            est.n_classes_ = int(classes.size)
+        T = est.n_estimators
+        weights, errors = state["estimator_weights_"], state["estimator_errors_"]
+        for name, arr in (("estimator_weights_", weights), ("estimator_errors_", errors)):
+            if not isinstance(arr, np.ndarray) or arr.dtype != np.float64 or arr.shape != (T,) \
+                    or not np.all(np.isfinite(arr)):
+                raise ValueError(f"{name} must be {T} finite float64 values")
+        learners = state["estimators"]
+        if not isinstance(learners, list) or not 1 <= len(learners) <= T:
+            raise ValueError(f"a {cls.__name__} holds between 1 and n_estimators learners")
+        n_kept = len(learners)
+        # rounds never run keep scikit-learn's initial values: weight 0, error 1
+        if np.any(weights[n_kept:] != 0) or np.any(errors[n_kept:] != 1):
+            raise ValueError("weights and errors past the last learner must be 0 and 1")
+        if np.any((errors < 0) | (errors > 1)):
+            raise ValueError("estimator errors must lie in [0, 1]")
+        # every kept learner has a positive weight, but for a regressor whose first learner was no
+        # better than chance (kept alone with weight 0 and error 1, as scikit-learn)
+        lone_bad = not cls._is_classifier and n_kept == 1 and weights[0] == 0 and errors[0] == 1
+        if not lone_bad and not np.all(weights[:n_kept] > 0):
+            raise ValueError("every learner's weight must be positive")
+        est.estimators_ = []
+        for sub in learners:
+            if not isinstance(sub, dict):
+                raise ValueError("each learner's state must be a dict")
+            _check_forest_arrays(sub.get("forest"))
+            learner = type(base)._from_model_state(sub)
+            if type(learner) is not type(base) or learner.n_features_in_ != n_features:
+                raise ValueError("a learner does not match the base estimator or the features")
+            if cls._is_classifier and not (learner.classes_.dtype == est.classes_.dtype
+                                           and np.array_equal(learner.classes_, est.classes_)):
+                raise ValueError("a learner's classes do not match classes_")
+            learner_names = getattr(learner, "feature_names_in_", None)
+            if (learner_names is None) != (names is None) \
+                    or (names is not None and list(learner_names) != list(names)):
+                raise ValueError("a learner's feature names do not match feature_names_in_")
+            _tree_of(learner)  # one CART tree each
+            learner._schema = est._schema
+            est.estimators_.append(learner)
+        est.estimator_weights_ = weights
+        est.estimator_errors_ = errors
+        return est
+
+
+# --------------------------------------------------------------------------- #
+# Classifier
+# --------------------------------------------------------------------------- #
+
+class AdaBoostClassifier(ClassifierMixin, _BaseAdaBoost):
+    """AdaBoost-SAMME (Zhu et al. 2009) for any number of classes, on silva trees.
+
+    The weights, errors, votes and probabilities are scikit-learn's (>= 1.6) ``AdaBoostClassifier``;
+    the learners are grown on data binned once for all rounds (``max_bin`` bins per feature), so a
+    round costs one histogram pass instead of a sort of every feature.
+
+    Parameters
+    ----------
+    estimator : silva tree classifier or None, default=None
+        The base learner, cloned every round; None is ``silva.DecisionTreeClassifier(max_depth=1)``
+        (a stump). It must be a silva tree (DecisionTreeClassifier): other estimators are refused,
+        since they cannot reuse the binned data. Its own ``max_bin`` is not used (the data is binned
+        once with this booster's ``max_bin``) and its ``n_jobs`` becomes this booster's.
+    n_estimators : int, default=50
+        Most boosting rounds (fewer when a learner is perfect or no better than chance).
+    learning_rate : float, default=1.0
+        Multiplies every learner's weight ``log((1 - err) / err) + log(K - 1)``.
+    max_bin : int, default=255
+        Most value bins per feature, up to 65535; missing values (NaN) get a bin of their own. With more
+        bins than a column has distinct values every value is a bin: scikit-learn's exact thresholds.
+    random_state : int, RandomState or None
+        Seeds the binning sample and every learner's ``random_state``.
+    n_jobs : int or None, default=None
+        Threads; None uses the physical cores.
+
+    Attributes
+    ----------
+    estimator_ : the base learner; estimators_ : the fitted learners; estimator_weights_,
+    estimator_errors_ : arrays of length ``n_estimators`` (rounds not run: weight 0, error 1);
+    classes_, n_classes_, n_features_in_, feature_names_in_, feature_importances_
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_breast_cancer
+    >>> import silva
+    >>> X, y = load_breast_cancer(return_X_y=True)
+    >>> clf = silva.AdaBoostClassifier(n_estimators=20, random_state=0).fit(X, y)
+    >>> clf.predict_proba(X[:2]).shape
+    (2, 2)
+    """
+
+    _is_classifier = True
+
+    def __init__(self, estimator=None, *, n_estimators=50, learning_rate=1.0, max_bin=255,
+                 random_state=None, n_jobs=None):
+        self.estimator = estimator
+        self.n_estimators = n_estimators
+        self.learning_rate = learning_rate
+        self.max_bin = max_bin
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+
+    @staticmethod
+    def _default_estimator():
+        from .tree import DecisionTreeClassifier
+        return DecisionTreeClassifier(max_depth=1)
+
+    def _encode_y(self, y):
+        self.classes_, encoded = np.unique(y, return_inverse=True)
+        self.n_classes_ = len(self.classes_)
+        if self.n_classes_ < 2:
+            raise ValueError(f"{type(self).__name__} needs samples of at least 2 classes in y; "
+                             f"got 1 class ({self.classes_[0]!r})")
+        return encoded.astype(np.float64)
+
+    def _prepare_learner(self, learner):
+        super()._prepare_learner(learner)
+        learner.classes_ = self.classes_
+        learner.n_classes_ = self.n_classes_
+
+    @staticmethod
+    def _learner_outputs(values, leaves):
+        """Class index each learner predicts: the heaviest class of the leaf (first on ties), as the
+        tree's own predict."""
+        return np.argmax(values, axis=1)[leaves]
+
+    @staticmethod
+    def _binned_outputs(values):
+        return np.argmax(values, axis=1)
+
+    def _boost_step(self, iboost, pred, y_enc, sw):
+        incorrect = pred != y_enc
+        error = float(np.average(incorrect, weights=sw))
+        if error <= 0:
+            return sw, 1.0, 0.0
+        K = self.n_classes_
+        if error >= 1.0 - 1.0 / K:
+            self.estimators_.pop(-1)
+            if not self.estimators_:
+                raise ValueError("BaseClassifier in AdaBoostClassifier ensemble is worse than random, "
+                                 "ensemble can not be fit.")
+            return None, None, None
+        weight = self.learning_rate * (np.log((1.0 - error) / error) + np.log(K - 1.0))
+        if iboost != self.n_estimators - 1:
+            with np.errstate(divide="ignore"):  # log(0) = -inf keeps zero weights at zero
+                sw = np.exp(np.log(sw) + weight * incorrect * (sw > 0))
+        return sw, weight, error
+
+    # ------------------------------------------------------------------ predict
+    def _staged_votes(self, X):
+        """Decision function after each learner (scikit-learn's vote: +w for the predicted class,
+        -w/(K-1) for the others, divided by the weights so far)."""
+        pred = self._all_outputs(X)
+        K = self.n_classes_
+        votes = np.zeros((pred.shape[1], K))
+        norm = 0.0
+        for w, p in zip(self.estimator_weights_, pred):
+            norm += w
+            votes += np.where(p[:, None] == np.arange(K), w, -1.0 / (K - 1) * w)
+            yield self._finish_votes(votes / norm)
+
+    @staticmethod
+    def _finish_votes(votes):
+        if votes.shape[1] == 2:
+            return votes[:, 1] - votes[:, 0]
+        return votes
+
+    def decision_function(self, X):
+        """Weighted SAMME vote, shape (n,) for two classes (> 0: ``classes_[1]``), else (n, K)."""
+        pred = self._all_outputs(X)
+        K = self.n_classes_
+        votes = sum(np.where(p[:, None] == np.arange(K), w, -1.0 / (K - 1) * w)
+                    for w, p in zip(self.estimator_weights_, pred))
+        votes = votes / self.estimator_weights_.sum()
+        return self._finish_votes(votes)
+
+    def staged_decision_function(self, X):
+        yield from self._staged_votes(X)
+
+    def _labels(self, decision):
+        if self.n_classes_ == 2:
+            return self.classes_.take((decision > 0).astype(np.intp), axis=0)
+        return self.classes_.take(np.argmax(decision, axis=1), axis=0)
+
+    def predict(self, X):
+        return self._labels(self.decision_function(X))
+
+    def staged_predict(self, X):
+        for decision in self._staged_votes(X):
+            yield self._labels(decision)
+
+    def _proba(self, decision):
+        if self.n_classes_ == 2:
+            decision = np.vstack([-decision, decision]).T / 2
+        else:
+            decision = decision / (self.n_classes_ - 1)
+        return softmax(decision, axis=1)
+
+    def predict_proba(self, X):
+        """softmax(decision / (K - 1)) (Zhu et al. eq. 15), as scikit-learn."""
+        return self._proba(self.decision_function(X))
+
+    def staged_predict_proba(self, X):
+        for decision in self._staged_votes(X):
+            yield self._proba(decision)
+
+    def predict_log_proba(self, X):
+        return np.log(self.predict_proba(X))
+
+
+# --------------------------------------------------------------------------- #
+# Regressor
+# --------------------------------------------------------------------------- #
+
+class AdaBoostRegressor(RegressorMixin, _BaseAdaBoost):
+    """AdaBoost.R2 (Drucker 1997) on silva trees, data binned once.
+
+    Weights, errors and the weighted-median prediction are scikit-learn's ``AdaBoostRegressor``, with
+    one difference: scikit-learn fits each learner on a bootstrap sample drawn with the boosting
+    weights, while silva passes the weights to the learner directly. The learner then sees the
+    expected value of that bootstrap, so a fit is deterministic and a row of weight k acts exactly
+    like k copies of the row; the held-out error matches scikit-learn's (tests/ensemble/
+    test_adaboost.py compares them on real data).
+
+    Parameters
+    ----------
+    estimator : silva tree regressor or None, default=None
+        The base learner, cloned every round; None is ``silva.DecisionTreeRegressor(max_depth=3)``.
+        It must be a silva tree (DecisionTreeRegressor); its own ``max_bin`` is not used (the data
+        is binned once with this booster's ``max_bin``) and its ``n_jobs`` becomes this booster's.
+    n_estimators : int, default=50
+        Most boosting rounds (fewer when a learner is perfect or its error reaches 0.5).
+    learning_rate : float, default=1.0
+        Multiplies every learner's weight ``log(1 / beta)`` and the exponent of the weight update.
+    loss : {"linear", "square", "exponential"}, default="linear"
+        How a row's error, scaled to [0, 1] by the largest, enters the learner's error.
+    max_bin : int, default=255
+        Most value bins per feature, up to 65535; missing values (NaN) get a bin of their own. With more
+        bins than a column has distinct values every value is a bin: scikit-learn's exact thresholds.
+    random_state : int, RandomState or None
+        Seeds the binning sample and every learner's ``random_state``.
+    n_jobs : int or None, default=None
+        Threads; None uses the physical cores.
+
+    Attributes
+    ----------
+    estimator_, estimators_, estimator_weights_, estimator_errors_ (length ``n_estimators``; rounds
+    not run: weight 0, error 1), n_features_in_, feature_names_in_, feature_importances_
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_diabetes
+    >>> import silva
+    >>> X, y = load_diabetes(return_X_y=True)
+    >>> reg = silva.AdaBoostRegressor(n_estimators=20, random_state=0).fit(X, y)
+    >>> reg.predict(X[:3]).shape
+    (3,)
+    """
+
+    def __init__(self, estimator=None, *, n_estimators=50, learning_rate=1.0, loss="linear", max_bin=255,
+                 random_state=None, n_jobs=None):
+        self.estimator = estimator
+        self.n_estimators = n_estimators
+        self.learning_rate = learning_rate
+        self.loss = loss
+        self.max_bin = max_bin
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+
+    def _check_params(self):
+        super()._check_params()
+        if self.loss not in _LOSSES:
+            raise ValueError(f"loss must be one of {_LOSSES}, got {self.loss!r}")
+
+    @staticmethod
+    def _default_estimator():
+        from .tree import DecisionTreeRegressor
+        return DecisionTreeRegressor(max_depth=3)
+
+    def _encode_y(self, y):
+        return np.asarray(y, dtype=np.float64)
+
+    @staticmethod
+    def _learner_outputs(values, leaves):
+        return values[:, 0][leaves]
+
+    @staticmethod
+    def _binned_outputs(values):
+        return values[:, 0]
+
+    def _boost_step(self, iboost, pred, y, sw):
+        error_vect = np.abs(pred - y)
+        mask = sw > 0
+        masked_w = sw[mask]
+        err = error_vect[mask]
+        error_max = err.max()
+        if error_max != 0:
+            err = err / error_max
+        if self.loss == "square":
+            err = err ** 2
+        elif self.loss == "exponential":
+            err = 1.0 - np.exp(-err)
+        error = float((masked_w * err).sum())
+        if error <= 0:
+            return sw, 1.0, 0.0
+        if error >= 0.5:
+            if len(self.estimators_) > 1:
+                self.estimators_.pop(-1)
+            return None, None, None
+        beta = error / (1.0 - error)
+        weight = self.learning_rate * np.log(1.0 / beta)
+        if iboost != self.n_estimators - 1:
+            sw = sw.copy()
+            sw[mask] *= np.power(beta, (1.0 - err) * self.learning_rate)
+        return sw, weight, error
+
+    def _median(self, pred):
+        """Weighted median over learners (rows of ``pred``), scikit-learn's rule: the smallest
+        prediction whose cumulative weight reaches half the total."""
+        pred = pred.T
+        order = np.argsort(pred, axis=1)
+        cdf = np.cumsum(self.estimator_weights_[order], axis=1)
+        at_median = (cdf >= 0.5 * cdf[:, -1][:, None]).argmax(axis=1)
+        rows = np.arange(pred.shape[0])
+        return pred[rows, order[rows, at_median]]
+
+    def predict(self, X):
+        """Weighted median of the learners' predictions."""
+        return self._median(self._all_outputs(X))
+
+    def staged_predict(self, X):
+        pred = self._all_outputs(X)
+        for i in range(1, pred.shape[0] + 1):
+            yield self._median(pred[:i])
+
+
+# --------------------------------------------------------------------------- #
+# Helpers
+# --------------------------------------------------------------------------- #
+
+def _learner_classes():
+    """{name: class} of the silva estimators that can be AdaBoost learners: the single trees."""
+    from . import _MODEL_CLASSES
+    return {cls.__name__: cls for cls in _MODEL_CLASSES
+            if hasattr(cls, "_fit_binned") and not getattr(cls, "_is_forest", True)}
+
+
+def _check_learner_type(owner, est, classifier):
+    if not (isinstance(est, BaseEstimator) and hasattr(est, "_fit_binned")
+            and type(est) in _learner_classes().values()):
+        raise TypeError(f"{owner} needs a silva tree as its estimator (e.g. silva.DecisionTree"
+                        f"{'Classifier' if classifier else 'Regressor'}): the data is binned once for "
+                        f"all rounds, which only silva trees can use; got {type(est).__name__}")
+    if classifier and not is_classifier(est):
+        raise ValueError(f"{owner} needs a classifier as its estimator, got {type(est).__name__}")
+    if not classifier and not is_regressor(est):
+        raise ValueError(f"{owner} needs a regressor as its estimator, got {type(est).__name__}")
+
+
+def _check_forest_arrays(forest):
+    """A saved tree's tables are arrays: a list in their place is an edit (the engine would cast a
+    list of the right length, e.g. the 3 nodes of a stump, into a different tree)."""
+    if not isinstance(forest, dict) or not isinstance(forest.get("nodes"), dict) \
+            or not isinstance(forest.get("categories"), dict):
+        raise ValueError("a learner's forest state must hold its node table")
+    tables = [*forest["nodes"].values(), *(forest.get(k) for k in ("tree_offsets", "tree_output", "cat_bins")),
+              *(v for k, v in forest["categories"].items() if k != "missing_bin")]
+    if "values" in forest:
+        tables.append(forest["values"])
+    if not all(isinstance(t, np.ndarray) for t in tables):
+        raise ValueError("a learner's node tables must be arrays")
+
+
+def _learner_weights(sw, sw0, sw_user):
+    """The weights a learner is grown with: the user's weights times the boosting factor
+    ``sw / sw0`` rounded to an integer grid of 2**bits steps below the largest factor (at least one
+    step for a row of positive weight).
+
+    Proportional to ``sw`` up to half a step per row (at most n * 2**-33 of the largest weight in all),
+    and with integer user weights every sum the tree forms is an exact integer below 2**53: two
+    features that split the rows alike then get bit-identical gains, so ties fall to the feature order
+    whatever the order the rows are summed in -- the reason a row of weight k grows the same learners
+    as k copies of the row. Totals above 2**20 keep plain proportional weights.
+    """
+    pos = sw0 > 0
+    factor = np.zeros_like(sw)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        factor[pos] = sw[pos] / sw0[pos]
+    top = factor.max()
+    if not (np.isfinite(top) and top > 0):
+        return sw
+    bits = min(40, 52 - int(np.ceil(np.log2(max(sw_user.sum(), 1.0)))))
+    if bits < 32:
+        # total weight above 2**20: the grid would be coarse (and lifting tiny rows to one step could
+        # add up), so plain proportional weights
+        return sw
+    q = np.rint(factor * (2.0 ** bits / top))
+    q[pos] = np.maximum(q[pos], 1.0)
+    return sw_user * q
+
+
+def _set_random_states(est, rng):
+    """Every ``*random_state`` parameter of ``est`` gets a fresh integer seed (as scikit-learn)."""
+    to_set = {key: rng.randint(np.iinfo(np.int32).max) for key in sorted(est.get_params(deep=True))
+              if key == "random_state" or key.endswith("__random_state")}
+    if to_set:
+        est.set_params(**to_set)
+
+
+def _estimator_spec(est):
+    """The ``estimator`` parameter as JSON-compatible values: None or {"class", "params"}."""
+    if est is None:
+        return None
+    return {"class": type(est).__name__, "params": est.get_params(deep=False)}
+
+
+def _estimator_from_spec(spec):
+    if spec is None:
+        return None
+    if not isinstance(spec, dict) or set(spec) != {"class", "params"} or not isinstance(spec["class"], str) \
+            or not isinstance(spec["params"], dict):
+        raise ValueError("estimator must be None or {'class': name, 'params': {...}}")
+    learner_cls = _learner_classes().get(spec["class"])
+    if learner_cls is None:
+        raise ValueError(f"unknown learner class {spec['class']!r:.60}")
+    if set(spec["params"]) != set(learner_cls().get_params(deep=False)):
+        raise ValueError(f"params do not match the parameters of {learner_cls.__name__}")
+    est = learner_cls(**spec["params"])
+    est._check_params()
+    return est
+
+
+__all__ = ["AdaBoostClassifier", "AdaBoostRegressor"]

@@ -1,0 +1,152 @@
+"""DecisionTreeClassifier and DecisionTreeRegressor: CART on the compiled depth-first grower.
+
+Binned by default (255 bins per feature, a tree in one histogram pass per node); ``max_bin=None`` bins
+every distinct value on its own (exact splits), which grows the same tree as scikit-learn's on data
+without ties. See ``_cart_base.py`` for the units, the post-passes and the AdaBoost hook.
+"""
+import numpy as np
+from sklearn.base import ClassifierMixin, RegressorMixin
+from sklearn.utils.validation import check_is_fitted
+
+from ._cart_base import BaseCART, ClassifierCARTMixin, _pruning_path
+
+_TREE_PARAMS_DOC = """
+    Parameters
+    ----------
+    criterion : {criteria}
+        Impurity the splits decrease.
+    splitter : {{"best", "random"}}, default="best"
+        "best": the best threshold of each candidate feature; "random": one random threshold per
+        candidate feature (an extremely randomised tree).
+    max_depth : int or None, default=None
+        Deepest level (None: grow until the leaves are pure or too small).
+    min_samples_split : int or float, default=2
+        Least number of rows a node needs to be split (a float: that fraction of the rows, rounded up).
+    min_samples_leaf : int, default=1
+        Least number of rows in each child of a split.
+    min_weight_fraction_leaf : float, default=0.0
+        Least share of the total sample weight in each child.
+    max_features : int, float, "sqrt", "log2" or None, default=None
+        Features drawn (without replacement) at each node as split candidates; None: all.
+    random_state : int, RandomState or None
+        Seeds the feature draws, the random thresholds and the binning sample.
+    max_leaf_nodes : int or None, default=None
+        Most leaves, taken best-first (the open node of largest impurity decrease splits next).
+    min_impurity_decrease : float, default=0.0
+        A split must decrease the weighted impurity (scikit-learn's units: divided by the total weight)
+        by more than this.
+    {class_weight}ccp_alpha : float, default=0.0
+        Minimal cost-complexity pruning: the subtrees whose effective alpha is at most this are pruned.
+    max_bin : int or None, default=255
+        Most value bins per feature (missing values get one more); None: a bin per distinct value
+        (exact splits, a wider bin type), which matches scikit-learn's tree on small data.
+    n_jobs : int or None, default=None
+        Threads for binning and prediction; None uses the physical cores.
+
+    Missing values (NaN) go to the side learned at each split; a split on a feature that had no missing
+    values in training sends them to the child with more training rows (as scikit-learn).
+"""
+
+_CLASS_WEIGHT_DOC = """class_weight : dict, "balanced" or None, default=None
+        Weights of the classes, multiplying the sample weights ("balanced": inversely proportional to
+        the class frequencies).
+    """
+
+
+class _TreeMixin:
+    def get_depth(self):
+        """Depth of the tree (0 for a single leaf)."""
+        check_is_fitted(self, "_forest")
+        left, right = self._forest.nodes["left"], self._forest.nodes["right"]
+        depth = np.zeros(left.size, dtype=np.int64)
+        for i in range(left.size):  # children follow parents
+            if left[i] >= 0:
+                depth[left[i]] = depth[right[i]] = depth[i] + 1
+        return int(depth.max())
+
+    def get_n_leaves(self):
+        """Number of leaves of the tree."""
+        check_is_fitted(self, "_forest")
+        return int(np.count_nonzero(self._forest.nodes["left"] < 0))
+
+    def cost_complexity_pruning_path(self, X, y, sample_weight=None):
+        """The pruning path of minimal cost-complexity pruning (as scikit-learn's): a Bunch with
+        ``ccp_alphas`` (the effective alphas, increasing, starting at 0) and ``impurities`` (total leaf
+        impurity of the pruned tree at each alpha)."""
+        return _pruning_path(self, X, y, sample_weight)
+
+
+class DecisionTreeClassifier(ClassifierMixin, ClassifierCARTMixin, _TreeMixin, BaseCART):
+    __doc__ = """A CART classification tree (Gini or entropy), binned or exact.
+    """ + _TREE_PARAMS_DOC.format(criteria='{"gini", "entropy", "log_loss"}, default="gini"',
+                                  class_weight=_CLASS_WEIGHT_DOC) + """
+    Attributes
+    ----------
+    classes_, n_classes_, n_features_in_, feature_names_in_, feature_importances_
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> import silva
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = silva.DecisionTreeClassifier(max_bin=None, random_state=0).fit(X, y)
+    >>> clf.predict_proba(X[:1]).round(2)
+    array([[1., 0., 0.]])
+    """
+
+    def __init__(self, *, criterion="gini", splitter="best", max_depth=None, min_samples_split=2,
+                 min_samples_leaf=1, min_weight_fraction_leaf=0.0, max_features=None, random_state=None,
+                 max_leaf_nodes=None, min_impurity_decrease=0.0, class_weight=None, ccp_alpha=0.0,
+                 max_bin=255, n_jobs=None):
+        self.criterion = criterion
+        self.splitter = splitter
+        self.max_depth = max_depth
+        self.min_samples_split = min_samples_split
+        self.min_samples_leaf = min_samples_leaf
+        self.min_weight_fraction_leaf = min_weight_fraction_leaf
+        self.max_features = max_features
+        self.random_state = random_state
+        self.max_leaf_nodes = max_leaf_nodes
+        self.min_impurity_decrease = min_impurity_decrease
+        self.class_weight = class_weight
+        self.ccp_alpha = ccp_alpha
+        self.max_bin = max_bin
+        self.n_jobs = n_jobs
+
+
+class DecisionTreeRegressor(RegressorMixin, _TreeMixin, BaseCART):
+    __doc__ = """A CART regression tree (squared error), binned or exact.
+    """ + _TREE_PARAMS_DOC.format(criteria='{"squared_error"}, default="squared_error"', class_weight="") + """
+    Attributes
+    ----------
+    n_features_in_, feature_names_in_, feature_importances_
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_diabetes
+    >>> import silva
+    >>> X, y = load_diabetes(return_X_y=True)
+    >>> reg = silva.DecisionTreeRegressor(max_depth=3, random_state=0).fit(X, y)
+    >>> reg.get_n_leaves()
+    8
+    """
+
+    def __init__(self, *, criterion="squared_error", splitter="best", max_depth=None, min_samples_split=2,
+                 min_samples_leaf=1, min_weight_fraction_leaf=0.0, max_features=None, random_state=None,
+                 max_leaf_nodes=None, min_impurity_decrease=0.0, ccp_alpha=0.0, max_bin=255, n_jobs=None):
+        self.criterion = criterion
+        self.splitter = splitter
+        self.max_depth = max_depth
+        self.min_samples_split = min_samples_split
+        self.min_samples_leaf = min_samples_leaf
+        self.min_weight_fraction_leaf = min_weight_fraction_leaf
+        self.max_features = max_features
+        self.random_state = random_state
+        self.max_leaf_nodes = max_leaf_nodes
+        self.min_impurity_decrease = min_impurity_decrease
+        self.ccp_alpha = ccp_alpha
+        self.max_bin = max_bin
+        self.n_jobs = n_jobs
+
+
+__all__ = ["DecisionTreeClassifier", "DecisionTreeRegressor"]
