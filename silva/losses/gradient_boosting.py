@@ -27,6 +27,7 @@ The losses keep per-round state: ``gradients`` stores what the line search of th
 (Huber's delta, the multiclass probabilities at the start of the round, before the other classes'
 trees of the round change the scores). Make one loss object per fit.
 """
+from abc import abstractmethod
 import numpy as np
 from numba import njit, prange
 
@@ -189,10 +190,10 @@ def _weights(sample_weight, n):
 class GBLoss(Loss):
     """A first-order loss with Friedman's per-leaf line search."""
 
+    @abstractmethod
     def leaf_values(self, y, raw, sample_weight, k, sample_indices, starts, stops):
         """Unshrunk values of the leaves whose rows are ``sample_indices[starts[j]:stops[j]]``,
         for output ``k``; ``raw`` holds the scores of the start of the round for output ``k``."""
-        raise NotImplementedError
 
     @staticmethod
     def _ratios(num, den, sample_indices, starts, stops, scale=1.0):
