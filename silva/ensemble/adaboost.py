@@ -41,6 +41,7 @@ from ..data import BinMapper
 from ._cart_base import _default_missing_side
 
 _BLOCK = 1024
+_PREDICT_ROWS = 16384  # rows predicted at a time: bounds the (learners x rows) tables
 _LOSSES = ("linear", "square", "exponential")
 _MAX_FEATURES = np.iinfo(np.int32).max
 
@@ -68,6 +69,18 @@ def _leaves_raw(X, feature, threshold, missing_left, left, right, roots, out):
                         go_left = x <= threshold[node]
                     node = base + (left[node] if go_left else right[node])
                 out[t, i] = node
+
+
+@njit(parallel=True, cache=True)
+def _add_votes(pred, weights, n_classes, out):
+    """out[i, k] += sum over learners t of (w_t if pred[t, i] == k else -w_t / (K - 1)), learner by
+    learner in order (scikit-learn's sum of ``np.where`` votes, without the temporaries)."""
+    for i in prange(out.shape[0]):
+        for t in range(pred.shape[0]):
+            w = weights[t]
+            other = -1.0 / (n_classes - 1) * w
+            for k in range(n_classes):
+                out[i, k] += w if pred[t, i] == k else other
 
 
 def _tree_of(learner):
@@ -188,17 +201,27 @@ class _BaseAdaBoost(BaseEstimator):
         learner._schema = self._schema
 
     # ------------------------------------------------------------------ predict helpers
-    def _all_outputs(self, X):
-        """Predictions (n_learners, n_samples) of every learner on X (validated once for all)."""
+    def _output_blocks(self, X, block=_PREDICT_ROWS):
+        """(n_samples, iterator of (rows slice, predictions (n_learners, rows) of every learner)):
+        X is validated once, the learners' trees are walked together, a block of rows at a time."""
         check_is_fitted(self, "estimators_")
         X = check_predict_X(self, X)
-        learners = self.estimators_
-        nodes, values, roots = _stack_trees(learners)
-        leaves = np.empty((len(learners), X.shape[0]), dtype=np.int64)
-        with numba_threads(self.n_jobs):
-            _leaves_raw(X, nodes["feature"], nodes["threshold"], nodes["missing_left"], nodes["left"],
-                        nodes["right"], roots, leaves)
-        return self._learner_outputs(values, leaves)
+        nodes, values, roots = _stack_trees(self.estimators_)
+
+        def blocks():
+            for lo in range(0, X.shape[0], block):
+                rows = slice(lo, min(lo + block, X.shape[0]))
+                leaves = np.empty((roots.size, rows.stop - lo), dtype=np.int64)
+                with numba_threads(self.n_jobs):
+                    _leaves_raw(X[rows], nodes["feature"], nodes["threshold"], nodes["missing_left"],
+                                nodes["left"], nodes["right"], roots, leaves)
+                yield rows, self._learner_outputs(values, leaves)
+        return X.shape[0], blocks()
+
+    def _all_outputs(self, X):
+        """Predictions (n_learners, n_samples) of every learner on X (the staged methods)."""
+        _, blocks = self._output_blocks(X)
+        return np.concatenate([pred for _, pred in blocks], axis=1)
 
     @property
     def feature_importances_(self):
@@ -433,11 +456,13 @@ class AdaBoostClassifier(ClassifierMixin, _BaseAdaBoost):
 
     def decision_function(self, X):
         """Weighted SAMME vote, shape (n,) for two classes (> 0: ``classes_[1]``), else (n, K)."""
-        pred = self._all_outputs(X)
-        K = self.n_classes_
-        votes = sum(np.where(p[:, None] == np.arange(K), w, -1.0 / (K - 1) * w)
-                    for w, p in zip(self.estimator_weights_, pred))
-        votes = votes / self.estimator_weights_.sum()
+        n, blocks = self._output_blocks(X)
+        votes = np.zeros((n, self.n_classes_))
+        weights = self.estimator_weights_[:len(self.estimators_)]
+        for rows, pred in blocks:
+            with numba_threads(self.n_jobs):
+                _add_votes(pred, weights, self.n_classes_, votes[rows])
+        votes /= self.estimator_weights_.sum()
         return self._finish_votes(votes)
 
     def staged_decision_function(self, X):
@@ -592,7 +617,11 @@ class AdaBoostRegressor(RegressorMixin, _BaseAdaBoost):
 
     def predict(self, X):
         """Weighted median of the learners' predictions."""
-        return self._median(self._all_outputs(X))
+        n, blocks = self._output_blocks(X)
+        out = np.empty(n)
+        for rows, pred in blocks:
+            out[rows] = self._median(pred)
+        return out
 
     def staged_predict(self, X):
         pred = self._all_outputs(X)
