@@ -200,7 +200,9 @@ class Forest:
 
 def _checked_cast(values, dtype, name):
     """1-D array of ``dtype``; integers must be integers already and fit, never wrap around."""
-    arr = np.asarray(values)
+    if not isinstance(values, np.ndarray):
+        raise ValueError(f"{name} must be an array, got {type(values).__name__}")
+    arr = values
     if arr.ndim != 1:
         raise ValueError(f"{name} must be one-dimensional")
     dtype = np.dtype(dtype)

@@ -55,3 +55,13 @@ def test_forest_same_for_any_thread_count():
         results.append(forest_predict_values(forest, X))
     numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
     np.testing.assert_array_equal(results[0], results[1])
+
+
+def test_exact_mode_caps_bins_below_the_uint16_limit():
+    X = np.random.RandomState(0).permutation(70_000).astype(float)[:, None]
+    mapper = BinMapper(max_bin=None).fit(X)
+    Xt = mapper.transform(X)
+    assert mapper.missing_bin_ <= 65535 and mapper.n_value_bins_[0] <= 65535
+    # binning stays monotone (no wrap-around): larger values never get smaller bins
+    order = np.argsort(X[:, 0])
+    assert np.all(np.diff(Xt[0, order, 0].astype(np.int64)) >= 0)
