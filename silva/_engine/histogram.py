@@ -11,12 +11,23 @@ import numpy as np
 from numba import njit, prange
 
 from .._dtypes import TILE
+from .prefetch import prefetch_row
+
+# A node holding less than this share of the rows reads them scattered: prefetch PREFETCH_AHEAD rows
+# ahead. Measured on 1M rows x 52 features, one thread, ns per bin update without/with: 1/128 of the
+# rows 19 -> 1.1, 1/16 2.3 -> 1.3, 1/8 1.22 -> 1.07, but 1/4 0.90 -> 0.99: on denser nodes the
+# hardware prefetcher keeps up and the hint only costs.
+SPARSE_SHARE = 1.0 / 6.0
+PREFETCH_AHEAD = 32
 
 
 @njit(cache=True, inline="always")
 def _accumulate_rows(X, sample_indices, ordered_g, ordered_h, start, stop, hist, f0, identity, width,
                      counted):
+    sparse = not identity and (stop - start) < SPARSE_SHARE * X.shape[0]
     for pos in range(start, stop):
+        if sparse and pos + PREFETCH_AHEAD < stop:
+            prefetch_row(X, sample_indices[pos + PREFETCH_AHEAD])
         i = pos if identity else sample_indices[pos]
         gv = ordered_g[pos]
         hv = ordered_h[pos]

@@ -12,6 +12,8 @@ import numpy as np
 from numba import njit, prange
 
 from .._dtypes import TILE
+from .histogram import PREFETCH_AHEAD, SPARSE_SHARE
+from .prefetch import prefetch_row
 
 _CHUNK = 16384
 
@@ -28,11 +30,13 @@ def goes_left(b, bin_threshold, missing_left, missing_bin, is_cat, cat_set):
 
 @njit(cache=True)
 def _count_left(X_tiles, f, sample_indices, lo, hi, bin_threshold, missing_left, missing_bin, is_cat,
-                cat_set):
+                cat_set, sparse):
     tile = X_tiles[f // TILE]
     k = f % TILE
     cnt = 0
     for pos in range(lo, hi):
+        if sparse and pos + PREFETCH_AHEAD < hi:
+            prefetch_row(tile, sample_indices[pos + PREFETCH_AHEAD])
         if goes_left(tile[sample_indices[pos], k], bin_threshold, missing_left, missing_bin, is_cat, cat_set):
             cnt += 1
     return cnt
@@ -40,10 +44,12 @@ def _count_left(X_tiles, f, sample_indices, lo, hi, bin_threshold, missing_left,
 
 @njit(cache=True)
 def _write_chunk(X_tiles, f, sample_indices, ordered_g, ordered_h, buf_i, buf_g, buf_h, lo, hi, li, ri,
-                 bin_threshold, missing_left, missing_bin, is_cat, cat_set):
+                 bin_threshold, missing_left, missing_bin, is_cat, cat_set, sparse):
     tile = X_tiles[f // TILE]
     k = f % TILE
     for pos in range(lo, hi):
+        if sparse and pos + PREFETCH_AHEAD < hi:
+            prefetch_row(tile, sample_indices[pos + PREFETCH_AHEAD])
         i = sample_indices[pos]
         if goes_left(tile[i, k], bin_threshold, missing_left, missing_bin, is_cat, cat_set):
             buf_i[li] = i
@@ -64,6 +70,10 @@ def partition_nodes(X_tiles, sample_indices, ordered_g, ordered_h, buf_i, buf_g,
     the same slice of (buf_i, buf_g, buf_h), left rows first; n_left_out[j] gets its left count.
     ``is_cat[j]``: node j splits on categories, the bins with ``cat_sets[j, b] == 1`` going left."""
     n_nodes = starts.size
+    # a node with a small share of all rows reads them scattered: prefetch ahead (see histogram.py)
+    sparse = np.empty(n_nodes, dtype=np.bool_)
+    for j in range(n_nodes):
+        sparse[j] = (stops[j] - starts[j]) < SPARSE_SHARE * X_tiles.shape[1]
     task_offsets = np.zeros(n_nodes + 1, dtype=np.int64)
     for j in range(n_nodes):
         task_offsets[j + 1] = task_offsets[j] + (stops[j] - starts[j] + _CHUNK - 1) // _CHUNK
@@ -79,11 +89,11 @@ def partition_nodes(X_tiles, sample_indices, ordered_g, ordered_h, buf_i, buf_g,
             hi = min(lo + _CHUNK, stops[j])
             left_counts[t] = _count_left(X_tiles, features[j], sample_indices, lo, hi,
                                          bin_thresholds[j], missing_lefts[j], missing_bin,
-                                         is_cat[j], cat_sets[j])
+                                         is_cat[j], cat_sets[j], sparse[j])
     elif n_tasks == 1:
         left_counts[0] = _count_left(X_tiles, features[0], sample_indices, starts[0], stops[0],
                                      bin_thresholds[0], missing_lefts[0], missing_bin,
-                                     is_cat[0], cat_sets[0])
+                                     is_cat[0], cat_sets[0], sparse[0])
     # write offsets: a node's left rows first (chunk by chunk), then its right rows
     left_off = np.empty(n_tasks, dtype=np.int64)
     right_off = np.empty(n_tasks, dtype=np.int64)
@@ -104,9 +114,9 @@ def partition_nodes(X_tiles, sample_indices, ordered_g, ordered_h, buf_i, buf_g,
             hi = min(lo + _CHUNK, stops[j])
             _write_chunk(X_tiles, features[j], sample_indices, ordered_g, ordered_h, buf_i, buf_g,
                          buf_h, lo, hi, left_off[t], right_off[t], bin_thresholds[j], missing_lefts[j],
-                         missing_bin, is_cat[j], cat_sets[j])
+                         missing_bin, is_cat[j], cat_sets[j], sparse[j])
     elif n_tasks == 1:
         lo, hi = starts[0], stops[0]
         _write_chunk(X_tiles, features[0], sample_indices, ordered_g, ordered_h, buf_i, buf_g, buf_h,
                      lo, hi, left_off[0], right_off[0], bin_thresholds[0], missing_lefts[0], missing_bin,
-                     is_cat[0], cat_sets[0])
+                     is_cat[0], cat_sets[0], sparse[0])
