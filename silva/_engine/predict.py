@@ -47,9 +47,95 @@ def predict_raw(X, feature, threshold, missing_left, left, right, value, cat_ind
                 out[i, k] += value[node]
 
 
+# Packed nodes for walking raw rows: one 16-byte record per node, so a step down the tree touches one
+# cache line instead of five field arrays (deep forest trees do not fit in cache; a 100-tree random
+# forest on 100k rows has over a million nodes). Record = (threshold or categorical row, code) with
+# code = -1 at a leaf, else left child (absolute; right = left + 1) << 26 | feature << 2 | is_cat << 1
+# | missing_left. Tables whose right child is not left + 1 (never written by silva) fall back to the
+# field-array walk.
+_FEATURE_BITS = 24
+
+
+@njit(cache=True)
+def _pack(feature, threshold, missing_left, left, right, cat_index, tree_offsets, rec_f, rec_i):
+    """Fill the packed records; False when some node's right child is not left + 1."""
+    for t in range(tree_offsets.size - 1):
+        base = tree_offsets[t]
+        for node in range(base, tree_offsets[t + 1]):
+            if left[node] == -1:
+                rec_f[node, 0] = 0.0
+                rec_i[node, 1] = -1
+                continue
+            if right[node] != left[node] + 1:
+                return False
+            is_cat = cat_index[node] >= 0
+            rec_f[node, 0] = float(cat_index[node]) if is_cat else threshold[node]
+            rec_i[node, 1] = ((base + left[node]) << 26) | (np.int64(feature[node]) << 2) \
+                | (np.int64(is_cat) << 1) | np.int64(missing_left[node])
+    return True
+
+
+def pack_forest(forest):
+    """(rec_f, rec_i): two views of the packed records, or None when the table cannot be packed."""
+    nd = forest.nodes
+    if nd["feature"].size and int(nd["feature"].max()) >= 1 << _FEATURE_BITS:
+        return None
+    rec_f = np.empty((nd["left"].size, 2), dtype=np.float64)
+    rec_i = rec_f.view(np.int64)
+    if not _pack(nd["feature"], nd["threshold"], nd["missing_left"], nd["left"], nd["right"],
+                 nd["cat_index"], forest.tree_offsets, rec_f, rec_i):
+        return None
+    return rec_f, rec_i
+
+
+@njit(cache=True, inline="always")
+def _leaf(X, i, node, rec_f, rec_i, cat_bins, cat_map, cat_offsets, missing_bin):
+    """Leaf (absolute index) reached by row i from ``node`` on packed records."""
+    code = rec_i[node, 1]
+    while code >= 0:
+        f = (code >> 2) & ((1 << _FEATURE_BITS) - 1)
+        x = X[i, f]
+        if np.isnan(x):
+            go_left = (code & 1) == 1
+        elif (code & 2) != 0:
+            b = category_bin(x, cat_map[cat_offsets[f]:cat_offsets[f + 1]], missing_bin)
+            if b == missing_bin:
+                go_left = (code & 1) == 1
+            else:
+                go_left = _in_set(cat_bins, int(rec_f[node, 0]), b)
+        else:
+            go_left = x <= rec_f[node, 0]
+        node = (code >> 26) + (0 if go_left else 1)
+        code = rec_i[node, 1]
+    return node
+
+
+@njit(parallel=True, cache=True)
+def predict_packed(X, rec_f, rec_i, cat_bins, cat_map, cat_offsets, missing_bin, tree_offsets, tree_output,
+                   value, values, t_begin, t_end, block, out):
+    """As ``predict_raw`` on packed records, ``block`` rows per task; with ``values`` (n_nodes, K)
+    non-empty, adds the leaf's vector to out[i, :] instead of its scalar to out[i, tree_output[t]]."""
+    n = X.shape[0]
+    n_blocks = (n + block - 1) // block
+    vector = values.shape[0] > 0
+    for blk in prange(n_blocks):
+        lo = blk * block
+        hi = min(lo + block, n)
+        for t in range(t_begin, t_end):
+            base = tree_offsets[t]
+            k = tree_output[t]
+            for i in range(lo, hi):
+                leaf = _leaf(X, i, base, rec_f, rec_i, cat_bins, cat_map, cat_offsets, missing_bin)
+                if vector:
+                    for c in range(values.shape[1]):
+                        out[i, c] += values[leaf, c]
+                else:
+                    out[i, k] += value[leaf]
+
+
 @njit(parallel=True, cache=True)
 def predict_values(X, feature, threshold, missing_left, left, right, values, tree_offsets, out):
-    """out[i, :] += values[leaf of row i in tree t, :] over all trees (numeric splits; CART, forests)."""
+    """out[i, :] += values[leaf of row i in tree t, :] over all trees (numeric splits, unpacked tables)."""
     n = X.shape[0]
     n_blocks = (n + _BLOCK - 1) // _BLOCK
     for blk in prange(n_blocks):
@@ -138,11 +224,27 @@ def forest_add_binned(forest, X_tiles, missing_bin, raw, t_begin, t_end):
                    forest.tree_offsets, forest.tree_output, t_begin, t_end, raw)
 
 
+def _deep_block(n_rows):
+    """Rows per task for deep trees: thousands of rows walk one tree while its nodes are in cache
+    (a 12k-node tree is 200 KB packed); measured on 100k rows x 100 forest trees, blocks of 4096 rows
+    predict 4x faster than blocks of 64. Smaller blocks only to give every thread work."""
+    return int(min(4096, max(64, n_rows // 16)))
+
+
 def forest_predict_values(forest, X):
     """Sum over trees of each row's leaf value vector, shape (n_samples, K): divide by the number of
-    trees for a forest average. For CART-family forests (``forest.values``), numeric splits."""
+    trees for a forest average. For CART-family forests (``forest.values``)."""
     out = np.zeros((X.shape[0], forest.values.shape[1]), dtype=np.float64)
     nd = forest.nodes
+    packed = pack_forest(forest)
+    if packed is not None:
+        cats = forest.categories
+        predict_packed(X, *packed, forest.cat_bins, cats.map_flat, cats.map_offsets, cats.missing_bin,
+                       forest.tree_offsets, forest.tree_output, nd["value"], forest.values, 0, forest.n_trees,
+                       _deep_block(X.shape[0]), out)
+        return out
+    if np.any(nd["cat_index"] >= 0):
+        raise ValueError("a forest with categorical splits needs packed nodes (right child = left + 1)")
     predict_values(X, nd["feature"], nd["threshold"], nd["missing_left"], nd["left"], nd["right"],
                    forest.values, forest.tree_offsets, out)
     return out
