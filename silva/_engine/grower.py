@@ -8,10 +8,11 @@ import heapq
 import time
 
 import numpy as np
-from numba import parallel_chunksize
+from numba import get_num_threads
 
 from .._dtypes import G_H_DTYPE, HIST_DTYPE, INDEX_DTYPE, TILE
-from .histogram import build_histograms, build_root_histogram, subtract_histograms
+from .children import grow_children
+from .histogram import build_histograms, build_root_histogram
 from .partition import partition_nodes
 from .splitting import find_best_splits, leaf_weight
 from .tree import TreeBuilder, bitset_words, to_bitset
@@ -155,16 +156,15 @@ class TreeGrower:
             si[:n_rows] = np.arange(n_rows, dtype=INDEX_DTYPE)
             og[:n_rows] = self.g
             oh[:n_rows] = self.h
-            with parallel_chunksize(1):
-                build_root_histogram(self.X_tiles, self.g, self.h, self.tiles, hists[slot], self.n_features)
+            build_root_histogram(self.X_tiles, self.g, self.h, self.tiles, hists[slot], self.n_features,
+                                 get_num_threads())
         else:
             si[:n_rows] = sample_indices[:n_rows]
             og[:n_rows] = self.g[si[:n_rows]]
             oh[:n_rows] = self.h[si[:n_rows]]
-            with parallel_chunksize(1):
-                build_histograms(self.X_tiles, si, og, oh, np.array([0], dtype=np.int64),
-                                 np.array([n_rows], dtype=np.int64), self.tiles,
-                                 np.array([slot], dtype=np.int64), hists, self.n_features)
+            build_histograms(self.X_tiles, si, og, oh, np.array([0], dtype=np.int64),
+                             np.array([n_rows], dtype=np.int64), self.tiles,
+                             np.array([slot], dtype=np.int64), hists, self.n_features, get_num_threads())
         G, H = hists[slot, self.features[0], :, :2].sum(axis=0)
         self.timers["histogram"] += time.perf_counter() - t0
         root = self._new_node(0, n_rows, G, H, n_rows, 0)
@@ -176,15 +176,7 @@ class TreeGrower:
     # ------------------------------------------------------------------ kernels
     def _find_splits(self, nodes):
         t0 = time.perf_counter()
-        n_cand = self.features.size
-        if self.colsample_bynode < 1.0:
-            n_cand = max(1, int(self.colsample_bynode * self.features.size))
-        candidates = np.empty((len(nodes), n_cand), dtype=np.int64)
-        for j, node in enumerate(nodes):
-            if n_cand == self.features.size:
-                candidates[j] = self.features
-            else:
-                candidates[j] = np.sort(self.rng.choice(self.features, n_cand, replace=False))
+        candidates = np.array([self._candidates() for _ in nodes], dtype=np.int64)
         slots = np.array([n.slot for n in nodes], dtype=np.int64)
         sums = np.array([[n.G, n.H, n.N] for n in nodes], dtype=np.float64)
         best = np.empty((len(nodes), 7), dtype=np.float64)
@@ -235,41 +227,71 @@ class TreeGrower:
             pairs.append((node, left, right))
         return pairs
 
+    def _candidates(self):
+        """The features one node may split on (all the tree's, or a colsample_bynode draw)."""
+        if self.colsample_bynode < 1.0:
+            n_cand = max(1, int(self.colsample_bynode * self.features.size))
+            return np.sort(self.rng.choice(self.features, n_cand, replace=False))
+        return self.features
+
     def _children_histograms(self, pairs):
-        """Histograms (and then best splits) of the splittable children of freshly split parents."""
+        """Histograms and best splits of the splittable children of freshly split parents: one
+        ``grow_children`` call builds each smaller child, subtracts the larger and scans both."""
         t0 = time.perf_counter()
-        build, subtract, need = [], [], []
+        work = []
         for parent, left, right in pairs:
             need_l, need_r = self._splittable(left), self._splittable(right)
-            if not (need_l or need_r):
-                continue
-            small, large = (left, right) if left.N <= right.N else (right, left)
-            small.slot = self.pool.acquire()
-            build.append(small)
-            if (need_l if large is left else need_r):
-                large.slot = self.pool.acquire()
-                subtract.append((parent.slot, small.slot, large.slot))
-            need.extend(c for c, ok in ((left, need_l), (right, need_r)) if ok)
-        if build:
-            starts = np.array([n.start for n in build], dtype=np.int64)
-            stops = np.array([n.stop for n in build], dtype=np.int64)
-            slots = np.array([n.slot for n in build], dtype=np.int64)
-            with parallel_chunksize(1):
-                build_histograms(self.X_tiles, *self.sides[build[0].side], starts, stops,
-                                 self.tiles, slots, self.pool.hists, self.n_features)
-        if subtract:
-            p, s, l = (np.array(col, dtype=np.int64) for col in zip(*subtract))
-            subtract_histograms(self.pool.hists, p, s, l, self.tiles, self.n_features)
-        self.timers["histogram"] += time.perf_counter() - t0
+            if need_l or need_r:
+                work.append((parent, left, right, need_l, need_r))
+        n = len(work)
+        if n:
+            starts = np.empty(n, dtype=np.int64)
+            stops = np.empty(n, dtype=np.int64)
+            small_slots = np.empty(n, dtype=np.int64)
+            parent_slots = np.empty(n, dtype=np.int64)
+            large_slots = np.full(n, -1, dtype=np.int64)
+            sums = np.empty((n, 2, 3), dtype=np.float64)
+            scan = np.zeros((n, 2), dtype=np.bool_)
+            cand = np.zeros((n, 2, self.pool.hists.shape[1]), dtype=np.bool_)
+            children = []
+            for j, (parent, left, right, need_l, need_r) in enumerate(work):
+                small, large = (left, right) if left.N <= right.N else (right, left)
+                need_small, need_large = (need_l, need_r) if small is left else (need_r, need_l)
+                small.slot = self.pool.acquire()
+                if need_large:
+                    large.slot = self.pool.acquire()
+                    large_slots[j] = large.slot
+                starts[j], stops[j] = small.start, small.stop
+                small_slots[j], parent_slots[j] = small.slot, parent.slot
+                # candidates are drawn left child first, as the nodes were numbered
+                for child, need in ((left, need_l), (right, need_r)):
+                    if need:
+                        c = 0 if child is small else 1
+                        scan[j, c] = True
+                        sums[j, c] = (child.G, child.H, child.N)
+                        cand[j, c, self._candidates()] = True
+                children.append((small, large, need_small, need_large))
+            best = np.empty((2 * n, 7), dtype=np.float64)
+            sets = np.zeros((2 * n, self.n_bins), dtype=np.uint8)
+            grow_children(self.X_tiles, *self.sides[work[0][1].side], starts, stops, small_slots,
+                          parent_slots, large_slots, self.tiles, self.pool.hists, self.n_features, sums, scan,
+                          cand, self.n_value_bins, self.missing_bin, self.split_params, self.is_categorical,
+                          self.cat_params, best, sets, get_num_threads())
+            for j, (small, large, need_small, need_large) in enumerate(children):
+                for c, (node, need) in enumerate(((small, need_small), (large, need_large))):
+                    if not need:
+                        continue
+                    rec = best[2 * j + c]
+                    node.best = rec if rec[0] > -np.inf else None
+                    if node.best is not None and self.is_categorical[int(rec[1])]:
+                        node.cat_set = sets[2 * j + c]
+                if not need_small:
+                    self.pool.release(small.slot)
+                    small.slot = -1
         for parent, _, _ in pairs:
             self.pool.release(parent.slot)
             parent.slot = -1
-        for node in build:
-            if node not in need:
-                self.pool.release(node.slot)
-                node.slot = -1
-        if need:
-            self._find_splits(need)
+        self.timers["histogram"] += time.perf_counter() - t0
 
     # ------------------------------------------------------------------ policies
     def _grow_depthwise(self, root):

@@ -1,8 +1,8 @@
 """Histograms of (sum g, sum h[, count]) per node x feature x bin.
 
-Work is split into (node, tile) tasks, which callers hand out one at a time (tasks differ in size:
-``with numba.parallel_chunksize(1)``, set outside so the kernels stay cacheable); one thread
-sums one task in row order, so the float64 sums never depend on the thread count. Only the smaller
+Work is split into (node, tile) tasks, dealt round-robin to one loop per thread (tasks differ in
+size; numba's chunksize-1 scheduling would invoke the kernel body once per task, which costs more
+than a small node's histogram); one thread sums one task in row order, so the float64 sums never depend on the thread count. Only the smaller
 child of a split is built from rows; the larger is the parent minus the smaller.
 Histograms are laid out (slot, feature, bin, channel) with features padded to whole tiles; the count
 channel exists only when the histogram array has 3 channels.
@@ -65,25 +65,31 @@ def _accumulate(X, sample_indices, ordered_g, ordered_h, start, stop, hist, f0, 
 
 @njit(parallel=True, cache=True)
 def build_histograms(X_tiles, sample_indices, ordered_g, ordered_h, starts, stops, tiles, hist_slots,
-                     hists, n_features):
+                     hists, n_features, n_threads):
     """Fill ``hists[hist_slots[j]]`` on the listed ``tiles`` for node j (rows
     ``sample_indices[starts[j]:stops[j]]``); ``ordered_g``/``ordered_h`` are aligned with
-    ``sample_indices`` (the partition moves them along)."""
+    ``sample_indices`` (the partition moves them along). ``n_threads``: numba.get_num_threads(), an
+    argument because a kernel reading it is not cacheable."""
     n_tiles = tiles.size
-    for task in prange(starts.size * n_tiles):
-        j = task // n_tiles
-        t = tiles[task % n_tiles]
-        _accumulate(X_tiles[t], sample_indices, ordered_g, ordered_h, starts[j], stops[j],
-                    hists[hist_slots[j]], t * TILE, False, n_features)
+    n_tasks = starts.size * n_tiles
+    n_workers = max(1, min(n_tasks, n_threads))
+    for w in prange(n_workers):
+        for task in range(w, n_tasks, n_workers):
+            j = task // n_tiles
+            t = tiles[task % n_tiles]
+            _accumulate(X_tiles[t], sample_indices, ordered_g, ordered_h, starts[j], stops[j],
+                        hists[hist_slots[j]], t * TILE, False, n_features)
 
 
 @njit(parallel=True, cache=True)
-def build_root_histogram(X_tiles, g, h, tiles, hist, n_features):
+def build_root_histogram(X_tiles, g, h, tiles, hist, n_features, n_threads):
     """Root over all rows in their natural order: no index indirection, no gather."""
     dummy = np.empty(0, dtype=np.uint32)
-    for task in prange(tiles.size):
-        t = tiles[task]
-        _accumulate(X_tiles[t], dummy, g, h, 0, X_tiles.shape[1], hist, t * TILE, True, n_features)
+    n_workers = max(1, min(tiles.size, n_threads))
+    for w in prange(n_workers):
+        for task in range(w, tiles.size, n_workers):
+            t = tiles[task]
+            _accumulate(X_tiles[t], dummy, g, h, 0, X_tiles.shape[1], hist, t * TILE, True, n_features)
 
 
 @njit(parallel=True, cache=True)

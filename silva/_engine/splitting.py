@@ -76,8 +76,13 @@ def _scan_feature(hist, n_value_bins, missing_bin, G, H, N, parent_score, params
             HL += hist[b, 1]
             if counted:
                 NL += hist[b, 2]  # accumulate before any `continue`
-                if NL < min_samples_leaf or N - NL < min_samples_leaf:
+                # an empty bin splits the rows as the bin before it did: skip its two divisions (the
+                # lower bin keeps such ties anyway); deep nodes have mostly empty bins. (A subtracted
+                # histogram can hold rounding residue in an empty bin, hence the count test.)
+                if hist[b, 2] == 0.0 or NL < min_samples_leaf or N - NL < min_samples_leaf:
                     continue
+            elif hist[b, 0] == 0.0 and hist[b, 1] == 0.0:
+                continue
             HR = H - HL
             if HL < min_child_weight or HR < min_child_weight:
                 continue

@@ -1,9 +1,11 @@
 """Every optimised kernel agrees with its naive reference on random inputs."""
+import numba
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
 from silva._engine import _reference as ref
+from silva._engine.children import grow_children
 from silva._engine.histogram import build_histograms, build_root_histogram, subtract_histograms
 from silva._engine.partition import partition_nodes
 from silva._engine.predict import add_leaf_values, forest_predict_raw
@@ -44,14 +46,14 @@ def test_histograms_match_reference(seed, n_channels):
     n_bins = mapper.n_bins_
     tiles = np.arange(Xt.shape[0], dtype=np.int64)
     hists = np.zeros((3, Xt.shape[0] * TILE, n_bins, n_channels))
-    build_root_histogram(Xt, g, h, tiles, hists[0], d)
+    build_root_histogram(Xt, g, h, tiles, hists[0], d, numba.get_num_threads())
     hists_d = hists[:, :d]  # drop the padding features of the last tile
     ref_hist = lambda rows: ref.histogram_ref(Xb, rows, g, h, n_bins)[..., :n_channels]
     np.testing.assert_allclose(hists_d[0], ref_hist(np.arange(n)), rtol=1e-12)
     # a node = a random subset of rows, in a random order, with g/h aligned to the index array
     rows = rng.permutation(n)[: rng.randint(1, n)].astype(np.uint32)
     build_histograms(Xt, rows, g[rows], h[rows], np.array([0]), np.array([rows.size]), tiles,
-                     np.array([1]), hists, d)
+                     np.array([1]), hists, d, numba.get_num_threads())
     np.testing.assert_allclose(hists_d[1], ref_hist(rows.astype(np.int64)), rtol=1e-12, atol=1e-9)
     subtract_histograms(hists, np.array([0]), np.array([1]), np.array([2]), tiles, d)
     rest = np.setdiff1d(np.arange(n), rows)
@@ -66,7 +68,7 @@ def test_best_split_matches_brute_force(seed, lam, alpha, mcw, msl):
     n, d = Xb.shape
     features = np.arange(d, dtype=np.int64)
     hists = np.zeros((1, Xt.shape[0] * TILE, mapper.n_bins_, 3 if msl > 1 else 2))
-    build_root_histogram(Xt, g, h, np.arange(Xt.shape[0]), hists[0], d)
+    build_root_histogram(Xt, g, h, np.arange(Xt.shape[0]), hists[0], d, numba.get_num_threads())
     sums = np.array([[g.sum(), h.sum(), n]], dtype=np.float64)
     best = np.empty((1, 7))
     params = np.array([lam, alpha, 0.0, mcw, msl], dtype=np.float64)
@@ -144,7 +146,6 @@ def test_forest_prediction_matches_reference_walk(grow_policy):
 
 
 def test_histograms_do_not_depend_on_thread_count():
-    import numba
     rng, X, mapper, Xt, Xb, g, h = _random_problem(3, n=100_000, d=11)
     rows = rng.permutation(100_000).astype(np.uint32)
     tiles = np.arange(Xt.shape[0], dtype=np.int64)
@@ -153,7 +154,79 @@ def test_histograms_do_not_depend_on_thread_count():
         numba.set_num_threads(threads)
         hists = np.zeros((2, Xt.shape[0] * TILE, mapper.n_bins_, 2))
         build_histograms(Xt, rows, g[rows], h[rows], np.array([0, 70_000]), np.array([70_000, 100_000]),
-                         tiles, np.array([0, 1]), hists, 11)
+                         tiles, np.array([0, 1]), hists, 11, threads)
         results.append(hists)
     numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
     np.testing.assert_array_equal(results[0], results[1])
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 10_000), counted=st.booleans(), colsample=st.booleans(),
+       threads=st.sampled_from([1, 2]))
+def test_grow_children_equals_build_subtract_and_split(seed, counted, colsample, threads):
+    """The fused children kernel gives the histograms and best splits of the separate kernels."""
+    rng, X, mapper, Xt, Xb, g, h = _random_problem(seed, n=400, d=9)
+    n, d = Xb.shape
+    tiles = np.arange(Xt.shape[0], dtype=np.int64)
+    n_ch = 3 if counted else 2
+    # two parents (rows split in halves), each with a random smaller child
+    perm = rng.permutation(n).astype(np.uint32)
+    halves = [np.sort(perm[:n // 2]), np.sort(perm[n // 2:])]
+    order, starts, stops, pos = [], [], [], 0
+    for rows in halves:
+        k = rng.randint(1, rows.size // 2 + 1)
+        small = rows[rng.permutation(rows.size)[:k]]
+        order.append(small)
+        starts.append(pos)
+        stops.append(pos + k)
+        pos += k
+    si = np.concatenate(order).astype(np.uint32)
+    starts, stops = np.array(starts), np.array(stops)
+    n_slots = 6
+    fused = np.zeros((n_slots, Xt.shape[0] * TILE, mapper.n_bins_, n_ch))
+    nt = numba.get_num_threads()
+    for j, rows in enumerate(halves):
+        build_histograms(Xt, rows, g[rows], h[rows], np.array([0]), np.array([rows.size]), tiles,
+                         np.array([j]), fused, d, nt)
+    separate = fused.copy()
+    small_slots, parent_slots, large_slots = np.array([2, 3]), np.array([0, 1]), np.array([4, -1])
+    sums = np.empty((2, 2, 3))
+    for j, rows in enumerate(halves):
+        small = si[starts[j]:stops[j]].astype(np.int64)
+        large = np.setdiff1d(rows.astype(np.int64), small)
+        sums[j, 0] = g[small].sum(), h[small].sum(), small.size
+        sums[j, 1] = g[large].sum(), h[large].sum(), large.size
+    scan = np.array([[True, True], [True, False]])
+    cand = np.zeros((2, 2, fused.shape[1]), dtype=np.bool_)
+    for j in range(2):
+        for c in range(2):
+            feats = rng.choice(d, rng.randint(1, d + 1), replace=False) if colsample else np.arange(d)
+            cand[j, c, feats] = True
+    params = np.array([1.0, 0.0, 0.0, 1e-3, 3.0 if counted else 1.0])
+    cat_params = np.array([10.0, 10.0, 100.0, 32.0])
+    is_cat = np.zeros(d, dtype=np.bool_)
+    best = np.empty((4, 7))
+    sets = np.zeros((4, mapper.n_bins_), dtype=np.uint8)
+    numba.set_num_threads(threads)
+    try:
+        grow_children(Xt, si, g[si], h[si], starts, stops, small_slots, parent_slots, large_slots, tiles, fused,
+                      d, sums, scan, cand, mapper.n_value_bins_, mapper.missing_bin_, params, is_cat, cat_params,
+                      best, sets, threads)
+    finally:
+        numba.set_num_threads(nt)
+    build_histograms(Xt, si, g[si], h[si], starts, stops, tiles, small_slots, separate, d, nt)
+    subtract_histograms(separate, np.array([0]), np.array([2]), np.array([4]), tiles, d)
+    np.testing.assert_array_equal(fused[:5], separate[:5])
+    for j in range(2):
+        for c in range(2):
+            if not scan[j, c]:
+                continue
+            slot = small_slots[j] if c == 0 else large_slots[j]
+            expected = np.empty((1, 7))
+            find_best_splits(separate, np.array([slot]), sums[j, c][None], np.flatnonzero(cand[j, c, :d])[None],
+                             mapper.n_value_bins_, mapper.missing_bin_, params, is_cat, cat_params, expected,
+                             np.zeros((1, mapper.n_bins_), dtype=np.uint8))
+            if expected[0, 0] == -np.inf:  # no valid split: the other fields are not written
+                assert best[2 * j + c, 0] == -np.inf
+            else:
+                np.testing.assert_array_equal(best[2 * j + c], expected[0])
