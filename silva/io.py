@@ -15,7 +15,9 @@ exactly and so that loading never runs code from the file (no pickle, no eval):
   little-endian bytes, C order>, "dtype": "<f8", "shape": [...]}``; allowed
   dtypes are bool, int8..int64, uint8..uint64, float32 and float64;
 * numpy unicode arrays -> ``{"__ndarray__": [str, ...], "dtype": "str",
-  "shape": [...]}`` (flattened in C order);
+  "shape": [...]}`` (flattened in C order); object arrays holding only strings
+  (pandas string labels) the same with ``"dtype": "object_str"``, loaded back
+  as object arrays;
 * float NaN/inf/-inf scalars -> ``{"__float__": "nan" | "inf" | "-inf"}``;
 * numpy scalars -> the matching Python scalar; tuples -> lists.
 
@@ -65,6 +67,7 @@ _ARRAY_TAG = "__ndarray__"
 _FLOAT_TAG = "__float__"
 _RESERVED_KEYS = frozenset((_ARRAY_TAG, _FLOAT_TAG))
 _UNICODE_DTYPE = "str"
+_OBJECT_STR_DTYPE = "object_str"
 
 # Allowed array dtypes, keyed by the little-endian dtype string stored in files.
 _ARRAY_DTYPES = {
@@ -188,11 +191,16 @@ def _encode_array(arr, where):
     if arr.dtype.kind == "U":
         return {_ARRAY_TAG: [str(s) for s in arr.ravel(order="C").tolist()],
                 "dtype": _UNICODE_DTYPE, "shape": shape}
+    if arr.dtype.kind == "O":
+        items = arr.ravel(order="C").tolist()
+        if not all(isinstance(s, str) for s in items):
+            raise TypeError(f"{where}: object arrays can be stored only when they hold strings")
+        return {_ARRAY_TAG: [str(s) for s in items], "dtype": _OBJECT_STR_DTYPE, "shape": shape}
     little_endian = arr.dtype.newbyteorder("<")
     if little_endian.str not in _ARRAY_DTYPES:
         raise TypeError(
             f"{where}: arrays of dtype {arr.dtype} cannot be stored in a model file "
-            "(allowed: bool, int8-64, uint8-64, float32, float64, unicode)")
+            "(allowed: bool, int8-64, uint8-64, float32, float64, unicode, object of strings)")
     raw = arr.astype(little_endian, copy=False).tobytes(order="C")
     return {_ARRAY_TAG: base64.b64encode(raw).decode("ascii"),
             "dtype": little_endian.str, "shape": shape}
@@ -350,7 +358,7 @@ def _decode_array(obj, where, budget):
                        f"non-negative integers, not {shape!r:.80}")
     size = math.prod(shape)  # exact (Python ints), so absurd shapes cannot overflow
 
-    if dtype_name == _UNICODE_DTYPE:
+    if dtype_name in (_UNICODE_DTYPE, _OBJECT_STR_DTYPE):
         if not isinstance(data, list) or not all(isinstance(s, str) for s in data):
             raise _Invalid(f"{where}: a unicode array must be stored as a list of strings")
         if len(data) != size:
@@ -359,6 +367,10 @@ def _decode_array(obj, where, budget):
         longest = max(map(len, data), default=1)
         if 4 * longest * size > budget:
             raise _Invalid(f"{where}: unicode array would take more than {budget} bytes")
+        if dtype_name == _OBJECT_STR_DTYPE:
+            out = np.empty(size, dtype=object)
+            out[:] = data
+            return out.reshape(shape)
         return np.array(data, dtype=f"<U{max(longest, 1)}").reshape(shape)
 
     dtype = _ARRAY_DTYPES.get(dtype_name) if isinstance(dtype_name, str) else None

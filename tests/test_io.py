@@ -796,7 +796,9 @@ def _array_edit(state, path, arr, draw):
         junk = draw(st.sampled_from(_JUNK), label="junk")
         return copy.deepcopy(junk), f"replace by {junk!r}", True
     if edit == "out of range":
-        value = draw(st.sampled_from([-2, -(2**31), 2**31 - 1, flat.size, 10**6, 2**62]),
+        # one past the array is out of range for a child index, but can be a valid feature index
+        past_end = [] if path[-1] == "feature" else [flat.size]
+        value = draw(st.sampled_from([-2, -(2**31), 2**31 - 1, *past_end, 10**6, 2**62]),
                      label="value")
         new = flat.astype(np.int64)
         new[i] = value

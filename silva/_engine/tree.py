@@ -5,6 +5,8 @@ Children always come after their parent (index grows), which the loader checks: 
 """
 import numpy as np
 
+_MAX_SUM = 1e300  # largest total of leaf values a loaded model may produce
+
 # Node fields, in a fixed order shared by the grower, the predictors and the model file.
 NODE_FIELDS = {
     "feature": np.int32,        # split feature (-1 at a leaf)
@@ -195,6 +197,12 @@ class Forest:
                      _checked_cast(state["tree_output"], np.int32, "tree_output"), cat_bins, categories,
                      values)
         validate_forest(forest, n_features, n_outputs)
+        # a prediction sums one leaf per tree: values that could overflow to inf describe no fitted model
+        bound = _MAX_SUM / max(forest.n_trees, 1)
+        leaf = forest.nodes["left"] == -1
+        if np.any(np.abs(forest.nodes["value"][leaf]) > bound) or (
+                values is not None and values.size and np.abs(values).max() > bound):
+            raise ValueError("leaf values are so large that their sum over the trees would overflow")
         return forest
 
 

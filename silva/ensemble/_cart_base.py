@@ -65,6 +65,7 @@ from .._params import validate_cart_params
 from .._schema import Schema
 from .._threads import numba_threads, resolve_n_jobs
 from .._validation import check_fit_X_y, check_predict_X, check_weights
+from ._outputs import check_classes
 from ..data import BinMapper
 
 MAX_INT = np.iinfo(np.int32).max
@@ -757,10 +758,7 @@ class BaseCART(BaseEstimator):
         if not 1 <= n_features <= _MAX_FEATURES:
             raise ValueError("n_features_in_ out of range")
         if cls._is_classifier:
-            classes = state["classes_"]
-            if not isinstance(classes, np.ndarray) or classes.ndim != 1 or classes.size < 2 \
-                    or classes.dtype.kind not in "biufU" or np.unique(classes).size != classes.size:
-                raise ValueError("classes_ must hold at least two distinct labels")
+            classes = check_classes(state["classes_"])
             if n_outputs != classes.size:
                 raise ValueError("n_outputs does not match the number of classes")
             est.classes_ = classes

@@ -6,6 +6,25 @@ Mix in before ``BaseBoost``: the classes use ``_raw_predict``, ``_n_outputs`` an
 import numpy as np
 
 
+
+def check_classes(classes):
+    """``classes_`` read from a model file: a 1-D array of at least two distinct labels, booleans,
+    integers, finite floats or strings (a unicode array, or an object array of strings as pandas
+    gives); returns it, else raises ValueError."""
+    if not isinstance(classes, np.ndarray) or classes.ndim != 1 or classes.size < 2:
+        raise ValueError("classes_ must be a 1-D array of at least two labels")
+    kind = classes.dtype.kind
+    if kind == "O":
+        if not all(isinstance(c, str) for c in classes):
+            raise ValueError("classes_ of dtype object must hold strings")
+    elif kind not in "biufU":
+        raise ValueError("classes_ must hold booleans, integers, finite floats or strings")
+    if kind == "f" and not np.all(np.isfinite(classes)):
+        raise ValueError("classes_ must hold finite labels")
+    if np.unique(classes).size != classes.size:
+        raise ValueError("classes_ must hold distinct labels")
+    return classes
+
 class ClassifierOutputsMixin:
     """Label encoding, ``predict``/``predict_proba``/``decision_function`` and the classes in the
     model state. The loss from ``_make_loss()`` maps raw scores to probabilities."""
@@ -46,9 +65,7 @@ class ClassifierOutputsMixin:
         return {"classes_": np.asarray(self.classes_)}
 
     def _restore_extra_state(self, state):
-        classes = np.asarray(state["classes_"])
-        if classes.ndim != 1 or classes.size < 2 or np.unique(classes).size != classes.size:
-            raise ValueError("classes_ must hold at least two distinct labels")
+        classes = check_classes(state["classes_"])
         expected = 1 if classes.size == 2 else classes.size
         if state["n_outputs"] != expected:
             raise ValueError("number of outputs does not match the number of classes")

@@ -39,6 +39,7 @@ from .._threads import numba_threads, resolve_n_jobs
 from .._validation import check_fit_X_y, check_predict_X, check_weights
 from ..data import BinMapper
 from ._cart_base import _default_missing_side
+from ._outputs import check_classes
 
 _BLOCK = 1024
 _PREDICT_ROWS = 16384  # rows predicted at a time: bounds the (learners x rows) tables
@@ -283,10 +284,7 @@ class _BaseAdaBoost(BaseEstimator):
                 or (names is not None and list(names) != list(est._schema.feature_names)):
             raise ValueError("schema does not match n_features_in_ / feature_names_in_")
         if cls._is_classifier:
-            classes = state["classes_"]
-            if not isinstance(classes, np.ndarray) or classes.ndim != 1 or classes.size < 2 \
-                    or classes.dtype.kind not in "biuU" or np.unique(classes).size != classes.size:
-                raise ValueError("classes_ must hold at least two distinct labels")
+            classes = check_classes(state["classes_"])
             est.classes_ = classes
             est.n_classes_ = int(classes.size)
         T = est.n_estimators
@@ -309,6 +307,20 @@ class _BaseAdaBoost(BaseEstimator):
         lone_bad = not cls._is_classifier and n_kept == 1 and weights[0] == 0 and errors[0] == 1
         if not lone_bad and not np.all(weights[:n_kept] > 0):
             raise ValueError("every learner's weight must be positive")
+        with np.errstate(over="ignore"):
+            if not np.isfinite(weights.sum()):
+                raise ValueError("estimator weights add up to more than the largest float (votes and "
+                                 "medians would overflow)")
+        # what fit keeps: a learner no better than chance is dropped (SAMME: error >= 1 - 1/K; R2: error
+        # >= 0.5, unless it is the only one), and a perfect learner (error 0, weight 1) ends boosting
+        kept = errors[:n_kept] if not lone_bad else errors[:0]
+        worst = 1.0 - 1.0 / est.n_classes_ if cls._is_classifier else 0.5
+        if np.any(kept >= worst):
+            raise ValueError(f"a kept learner's error is {kept.max():.6g}: fit drops learners whose error "
+                             f"reaches {worst:.6g}")
+        perfect = np.flatnonzero(kept == 0)
+        if perfect.size and (perfect[0] != n_kept - 1 or weights[perfect[0]] != 1.0):
+            raise ValueError("a perfect learner (error 0) has weight 1 and is the last one")
         est.estimators_ = []
         for sub in learners:
             if not isinstance(sub, dict):

@@ -14,6 +14,10 @@ from ..losses.gradient_boosting import get_gb_loss
 from ._boosting_base import BaseBoost
 from ._outputs import ClassifierOutputsMixin, RegressorOutputsMixin
 
+# Loading refuses a model whose raw scores could exceed this (no fitted model comes near): sums of
+# leaf values then never overflow, and neither does softmax's ``raw - max``.
+_MAX_RAW = 1e300
+
 _PARAMS_DOC = """
     Parameters
     ----------
@@ -107,6 +111,61 @@ class _GBDTBase(BaseBoost):
         tree["value"] *= self.learning_rate  # inner nodes: the shrunk mean negative gradient
         tree["value"][leaf_ids] = values
         return values
+
+    # ------------------------------------------------------------------ model state
+    @classmethod
+    def _from_model_state(cls, state):
+        """BaseBoost's checks, then what only a GBDT model satisfies: no custom objective, no CART node
+        value table, node statistics that are sums of weights, raw scores that cannot overflow, and
+        best_iteration_ the last kept round (early stopping keeps rounds up to the best one)."""
+        est = super()._from_model_state(state)
+        if state["custom_objective"] is not False:
+            raise ValueError("custom_objective must be false: GBDT models have no custom objective")
+        forest = est._forest
+        if forest.values is not None:
+            raise ValueError("a GBDT forest has no node value table (that is a CART forest's)")
+        nodes = forest.nodes
+        for name in ("cover", "count"):
+            if not np.all(np.isfinite(nodes[name])) or np.any(nodes[name] < 0):
+                raise ValueError(f"node {name} must be finite and non-negative")
+        if est.n_iter_ < 1:
+            raise ValueError("n_iter_ must be at least 1")
+        if est.best_iteration_ is not None and est.best_iteration_ != est.n_iter_ - 1:
+            raise ValueError("best_iteration_ must be the last round kept (n_iter_ - 1)")
+        # the largest |raw score| a row can get, per output: |baseline| + the largest |leaf| of each tree
+        leaf_abs = np.where(nodes["left"] == -1, np.abs(nodes["value"]), 0.0)
+        per_tree = np.maximum.reduceat(leaf_abs, forest.tree_offsets[:-1])  # every tree has a node
+        with np.errstate(over="ignore"):
+            bound = np.abs(est._baseline) + np.bincount(forest.tree_output, per_tree,
+                                                        minlength=est._n_outputs)
+        if not np.all(bound <= _MAX_RAW):
+            raise ValueError(f"leaf values and baseline could add up to a raw score above {_MAX_RAW:g} "
+                             "(predictions would overflow)")
+        _check_category_maps(forest.categories, est._schema)
+        return est
+
+
+def _check_category_maps(categories, schema):
+    """GBDT splits by category sets exactly the schema's categorical columns (it has no
+    ``categorical_features`` parameter), and each column's map from level codes to bins is the one
+    BinMapper builds: codes index the schema's levels, and the bins of the codes seen at fit are
+    0, 1, 2, ... in code order, but for a last bin shared by the rarest levels."""
+    features = np.flatnonzero(categories.is_categorical)
+    if not np.array_equal(features, schema.categorical_features):
+        raise ValueError(f"the forest splits features {features.tolist()[:10]} by category, but the "
+                         f"schema's categorical features are {schema.categorical_features[:10]}")
+    for j, levels in zip(features, schema.categories):
+        mapping = categories.map_flat[categories.map_offsets[j]:categories.map_offsets[j + 1]]
+        if mapping.size > levels.size:
+            raise ValueError(f"feature {j}: the category map has {mapping.size} codes but the schema "
+                             f"{levels.size} levels")
+        bins = mapping[mapping >= 0]
+        if bins.size:
+            top = bins.max()
+            own = bins[bins != top]
+            if top != own.size or not np.array_equal(own, np.arange(own.size)):
+                raise ValueError(f"feature {j}: the category map does not number the bins of the "
+                                 "levels seen at fit 0, 1, 2, ... in level order")
 
 
 class GBDTRegressor(RegressorMixin, RegressorOutputsMixin, _GBDTBase):

@@ -1,0 +1,96 @@
+"""What the commands print: metrics of a model on labelled data, plain-text tables and the training
+progress bar."""
+import os
+import shutil
+import sys
+
+import numpy as np
+
+from ._common import CLIError, _list
+from ._estimator import task_of
+
+
+def compute_metrics(estimator, X, y):
+    """{metric: value}: AUC/logloss/accuracy (binary), mlogloss/accuracy (multiclass),
+    RMSE/MAE/R2 (regression)."""
+    from sklearn.metrics import (accuracy_score, log_loss, mean_absolute_error, mean_squared_error,
+                                 r2_score, roc_auc_score)
+
+    task = task_of(estimator)
+    if task == "regression":
+        pred = estimator.predict(X)
+        return {"RMSE": float(np.sqrt(mean_squared_error(y, pred))),
+                "MAE": float(mean_absolute_error(y, pred)),
+                "R2": float(r2_score(y, pred)) if len(y) > 1 else float("nan")}
+    classes = estimator.classes_
+    unseen = np.setdiff1d(np.unique(y), classes)
+    if unseen.size:
+        raise CLIError(f"the target has labels the model was not trained on: {_list(unseen.tolist(), 10)}")
+    proba = estimator.predict_proba(X)
+    pred = classes[np.argmax(proba, axis=1)]
+    out = {}
+    if task == "binary":
+        positive = y == classes[1]
+        both = 0 < positive.sum() < len(y)
+        out["AUC"] = float(roc_auc_score(positive, proba[:, 1])) if both else float("nan")
+        out["logloss"] = float(log_loss(y, proba, labels=classes))
+    else:
+        out["mlogloss"] = float(log_loss(y, proba, labels=classes))
+    out["accuracy"] = float(accuracy_score(y, pred))
+    return out
+
+
+def format_table(headers, rows):
+    """Plain-text table: first column left-aligned, the others right-aligned."""
+    def cell(v):
+        if isinstance(v, float):
+            return "nan" if np.isnan(v) else f"{v:.6f}"
+        return str(v)
+
+    text = [[cell(v) for v in row] for row in rows]
+    widths = [max(len(str(h)), *(len(r[i]) for r in text)) if text else len(str(h))
+              for i, h in enumerate(headers)]
+    # numbers right-aligned, text left-aligned
+    right = [bool(rows) and all(isinstance(r[i], (int, float, np.number)) or r[i] == "" for r in rows)
+             for i in range(len(headers))]
+
+    def line(values):
+        return "  ".join(str(v).rjust(w) if right[i] else str(v).ljust(w)
+                         for i, (v, w) in enumerate(zip(values, widths))).rstrip()
+
+    return "\n".join([line(headers), line(["-" * w for w in widths])] + [line(r) for r in text])
+
+
+class _Progress:
+    """tqdm bar on stderr driven by the booster's per-round hook; silent when not a terminal."""
+
+    def __init__(self, total, enabled):
+        self.bar = None
+        if enabled:
+            try:
+                from tqdm import tqdm
+            except ImportError:
+                return
+            try:
+                width = os.get_terminal_size(sys.stderr.fileno()).columns
+            except (OSError, ValueError, AttributeError):
+                width = 0
+            # some terminals (emulated ptys) report width 0, which would draw an empty bar
+            size = dict(dynamic_ncols=True) if width > 0 else dict(ncols=shutil.get_terminal_size().columns)
+            self.bar = tqdm(total=total, desc="training", unit="round", file=sys.stderr, leave=True, **size)
+
+    def __call__(self, iteration, n_estimators, history):
+        if self.bar is None:
+            return
+        postfix = {}
+        for name, metrics in history.items():
+            label = "valid" if name.startswith("validation") else name
+            for metric, values in metrics.items():
+                if values:
+                    postfix[f"{label} {metric}"] = f"{values[-1]:.5f}"
+        self.bar.set_postfix(postfix, refresh=False)
+        self.bar.update(1)
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.close()
