@@ -943,3 +943,18 @@ def test_estimator_field_swapped(fuzz_files, kind, name):
     files = fuzz_files[kind]
     check_model_file(files, edited_file(files, files.state, estimator_name=name),
                      case=f"{kind} saved, loaded as {name}")
+
+
+@pytest.mark.parametrize("name", ["BoostClassifier", "GBDTClassifier", "DecisionTreeClassifier",
+                                  "RandomForestClassifier", "ExtraTreesClassifier", "AdaBoostClassifier"])
+def test_object_string_labels_round_trip(tmp_path, name):
+    """Labels from a pandas column of strings arrive as an object array: they must save and load."""
+    X, y = load_iris(return_X_y=True)
+    labels = np.array(["setosa", "versicolor", "virginica"], dtype=object)[y]
+    est = getattr(silva, name)(n_estimators=3) if name != "DecisionTreeClassifier" else silva.DecisionTreeClassifier()
+    est.fit(X, labels)
+    est.save(tmp_path / "m.silva")
+    loaded = silva.load(tmp_path / "m.silva")
+    assert loaded.classes_.dtype == object and list(loaded.classes_) == list(est.classes_)
+    np.testing.assert_array_equal(loaded.predict(X), est.predict(X))
+    np.testing.assert_array_equal(loaded.predict_proba(X), est.predict_proba(X))
