@@ -288,8 +288,8 @@ def _leaves(fill):
 
 _REJECTED = [
     # leaf values whose sum overflows: inf scores, NaN probabilities
-    ("gbdt_multiclass", _leaves(1e308), "raw score"),
-    ("gbdt_binary", _leaves(-1e308), "raw score"),
+    ("gbdt_multiclass", _leaves(1e308), "raw score|overflow"),
+    ("gbdt_binary", _leaves(-1e308), "raw score|overflow"),
     ("gbdt_quantile", _set(("baseline",), lambda b: b + 1e301), "raw score"),
     # fields a GBDT model cannot have
     ("gbdt_squared", _set(("custom_objective",), True), "custom_objective"),
