@@ -47,6 +47,11 @@ _PARAMS_DOC = """
         Most value bins per feature (split thresholds are searched on binned values; scikit-learn's
         GradientBoosting searches every distinct value). Missing values (NaN) get a bin of their own
         and a learned direction.
+    categorical_features : "auto", list of indices or names, bool mask, or None, default="auto"
+        Features split by sets of categories (LightGBM's sorted-gradient partition, as in
+        ``BoostClassifier``) rather than thresholds. Columns of categorical dtype (pandas
+        ``category``, text, Arrow dictionaries) always are; list integer-coded columns here (codes must
+        be non-negative integers). Unseen categories at predict go where missing values go.
     n_iter_no_change : int or None, default=None
         Stop after this many rounds without improvement of the loss on the last ``eval_set`` (or on
         a held-out ``validation_fraction`` when no eval_set is given) and keep the best round.
@@ -146,15 +151,17 @@ class _GBDTBase(BaseBoost):
 
 
 def _check_category_maps(categories, schema):
-    """GBDT splits by category sets exactly the schema's categorical columns (it has no
-    ``categorical_features`` parameter), and each column's map from level codes to bins is the one
-    BinMapper builds: codes index the schema's levels, and the bins of the codes seen at fit are
-    0, 1, 2, ... in code order, but for a last bin shared by the rarest levels."""
+    """The schema's categorical columns (frame dtypes) are always split by category sets; columns
+    named in ``categorical_features`` may add integer-coded ones. Each schema column's map from level
+    codes to bins must be the one BinMapper builds: codes index the schema's levels, and the bins of
+    the codes seen at fit are 0, 1, 2, ... in code order, but for a last bin shared by the rarest
+    levels."""
     features = np.flatnonzero(categories.is_categorical)
-    if not np.array_equal(features, schema.categorical_features):
-        raise ValueError(f"the forest splits features {features.tolist()[:10]} by category, but the "
-                         f"schema's categorical features are {schema.categorical_features[:10]}")
-    for j, levels in zip(features, schema.categories):
+    missing = np.setdiff1d(schema.categorical_features, features)
+    if missing.size:
+        raise ValueError(f"the schema's categorical features {missing.tolist()[:10]} are not split by "
+                         "category in the forest")
+    for j, levels in zip(schema.categorical_features, schema.categories):
         mapping = categories.map_flat[categories.map_offsets[j]:categories.map_offsets[j + 1]]
         if mapping.size > levels.size:
             raise ValueError(f"feature {j}: the category map has {mapping.size} codes but the schema "
@@ -204,7 +211,8 @@ class GBDTRegressor(RegressorMixin, RegressorOutputsMixin, _GBDTBase):
     def __init__(self, *, loss="squared_error", learning_rate=0.1, n_estimators=100, subsample=1.0,
                  max_depth=3, min_samples_split=2, min_samples_leaf=1, max_leaf_nodes=None,
                  max_features=None, alpha=0.9, max_bin=255, n_iter_no_change=None,
-                 validation_fraction=0.1, tol=1e-4, random_state=None, n_jobs=None, verbose=0):
+                 validation_fraction=0.1, tol=1e-4, random_state=None, n_jobs=None, verbose=0,
+                 categorical_features="auto"):
         self.loss = loss
         self.learning_rate = learning_rate
         self.n_estimators = n_estimators
@@ -222,6 +230,7 @@ class GBDTRegressor(RegressorMixin, RegressorOutputsMixin, _GBDTBase):
         self.random_state = random_state
         self.n_jobs = n_jobs
         self.verbose = verbose
+        self.categorical_features = categorical_features
 
     def _make_loss(self):
         return get_gb_loss(self.loss, alpha=self.alpha)
@@ -262,7 +271,8 @@ class GBDTClassifier(ClassifierMixin, ClassifierOutputsMixin, _GBDTBase):
     def __init__(self, *, loss="log_loss", learning_rate=0.1, n_estimators=100, subsample=1.0,
                  max_depth=3, min_samples_split=2, min_samples_leaf=1, max_leaf_nodes=None,
                  max_features=None, max_bin=255, n_iter_no_change=None, validation_fraction=0.1,
-                 tol=1e-4, random_state=None, n_jobs=None, verbose=0):
+                 tol=1e-4, random_state=None, n_jobs=None, verbose=0,
+                 categorical_features="auto"):
         self.loss = loss
         self.learning_rate = learning_rate
         self.n_estimators = n_estimators
@@ -279,6 +289,7 @@ class GBDTClassifier(ClassifierMixin, ClassifierOutputsMixin, _GBDTBase):
         self.random_state = random_state
         self.n_jobs = n_jobs
         self.verbose = verbose
+        self.categorical_features = categorical_features
 
     def _make_loss(self):
         return get_gb_loss(self.loss, self.n_classes_)

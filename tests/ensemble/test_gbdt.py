@@ -368,3 +368,24 @@ def test_feature_importances_and_labels():
     np.testing.assert_allclose(clf.predict_proba(X).sum(axis=1), 1.0)
     assert clf.feature_importances_.shape == (5,) and np.isclose(clf.feature_importances_.sum(), 1.0)
     assert np.argmax(clf.feature_importances_) in (0, 1, 2)
+
+
+def test_categorical_features_on_integer_codes(tmp_path):
+    """Integer-coded columns named in categorical_features are split by category sets; the model
+    file keeps them, and a frame column's codes matter only through their categories."""
+    X, y = load("lightgbm_categorical")
+    cats = ["c0", "c1", "c2", "c4"]
+    X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.3, random_state=0, stratify=y)
+    native = silva.GBDTClassifier(n_estimators=30, categorical_features=cats, random_state=0).fit(X_tr, y_tr)
+    assert (native._forest.nodes["cat_index"] >= 0).any()
+    split_features = native._forest.nodes["feature"][native._forest.nodes["cat_index"] >= 0]
+    assert set(X.columns[np.unique(split_features)]) <= set(cats)
+    native.save(tmp_path / "g.silva")
+    loaded = silva.load(tmp_path / "g.silva")
+    np.testing.assert_array_equal(loaded.predict_proba(X_te), native.predict_proba(X_te))
+    # relabelling the codes of a categorical column (a bijection) gives the same predictions
+    perm = np.random.RandomState(0).permutation(int(X["c2"].max()) + 1)
+    X_tr2, X_te2 = X_tr.copy(), X_te.copy()
+    X_tr2["c2"], X_te2["c2"] = perm[X_tr["c2"]], perm[X_te["c2"]]
+    relabelled = silva.GBDTClassifier(n_estimators=30, categorical_features=cats, random_state=0).fit(X_tr2, y_tr)
+    np.testing.assert_allclose(relabelled.predict_proba(X_te2), native.predict_proba(X_te), rtol=1e-9, atol=1e-12)
