@@ -97,6 +97,9 @@ def validate_params(estimator):
                 check(name, params[name])
             else:
                 check_number(name, params[name], **check)
+    if "cat_code_order" in params and not (params["cat_code_order"] is True or params["cat_code_order"] is False
+                                           or params["cat_code_order"] == "auto"):
+        raise ValueError(f"cat_code_order must be 'auto', True or False, got {params['cat_code_order']!r}")
     if "grow_policy" in params and params["grow_policy"] not in GROW_POLICIES:
         raise ValueError(f"grow_policy must be one of {GROW_POLICIES}, got {params['grow_policy']!r}")
     if params.get("grow_policy") == "leafwise" and params.get("max_leaves") is None \

@@ -66,13 +66,16 @@ class TreeGrower:
     colsample_bynode : fraction of the tree's features drawn for each node.
     is_categorical : flags of the features split by category sets, with ``cat_smooth``, ``cat_l2``,
         ``min_data_per_group`` and ``max_cat_threshold`` as in LightGBM.
+    cat_code_order : also try thresholds in code order on categorical features, and lower the gain of
+        category-set splits by their expected optimism (``splitting._scan_categorical``), the noise
+        scale being the tree's sum g^2 / sum h (1 in expectation for log-loss: scale-free).
     """
 
     def __init__(self, X_tiles, n_value_bins, missing_bin, thresholds, *, max_depth=6, max_leaves=None,
                  grow_policy="depthwise", reg_lambda=1.0, reg_alpha=0.0, gamma=0.0,
                  min_child_weight=1.0, min_samples_leaf=1, min_samples_split=2, learning_rate=1.0,
                  colsample_bynode=1.0, is_categorical=None, cat_smooth=10.0, cat_l2=10.0,
-                 min_data_per_group=100, max_cat_threshold=32):
+                 min_data_per_group=100, max_cat_threshold=32, cat_code_order=False):
         self.X_tiles = X_tiles
         self.n_value_bins = np.ascontiguousarray(n_value_bins, dtype=np.int64)
         self.missing_bin = missing_bin
@@ -92,7 +95,10 @@ class TreeGrower:
         self.n_features = self.n_value_bins.size
         self.is_categorical = (np.zeros(self.n_features, dtype=np.bool_) if is_categorical is None
                                else np.ascontiguousarray(is_categorical, dtype=np.bool_))
-        self.cat_params = np.array([cat_smooth, cat_l2, min_data_per_group, max_cat_threshold], dtype=np.float64)
+        # (..., phi, code_order): phi, the noise scale of the set-split gain correction, is set per tree
+        self.cat_code_order = bool(cat_code_order)
+        self.cat_params = np.array([cat_smooth, cat_l2, min_data_per_group, max_cat_threshold, 0.0,
+                                    float(self.cat_code_order)], dtype=np.float64)
         self.n_bins = missing_bin + 1
         # two sets of (row indices, g, h) in node order: a partition reads one side and writes the other
         self.sides = [(np.empty(n_samples, dtype=INDEX_DTYPE), np.empty(n_samples, dtype=G_H_DTYPE),
@@ -111,6 +117,11 @@ class TreeGrower:
         (after growth, ``self.si``) and values, sorted by start.
         """
         self.g, self.h = g, h
+        if self.cat_code_order and self.is_categorical.any():
+            rows = slice(None) if sample_indices is None else sample_indices[:n_rows]
+            gs, hs = g[rows], h[rows]
+            H = float(hs.sum())
+            self.cat_params[4] = float(gs @ gs) / H if H > 0 else 0.0
         self.features = np.ascontiguousarray(features, dtype=np.int64)
         self.tiles = np.unique(self.features // TILE)
         self.rng = rng

@@ -5,10 +5,14 @@ so with the default 255 every bin index fits in a uint8. A value ``x`` falls in 
 ``thresholds[b-1] < x <= thresholds[b]``, which is exactly the test the raw-data predictor applies
 (``x <= threshold`` goes left), so binned training and raw prediction never disagree.
 
-Categorical features hold non-negative integer codes; each category is binned as itself. When a
-feature has more categories than value bins, the most frequent keep bins of their own and the rarest
-share the last one. NaN, negative or fractional codes and categories never seen in training go to the
-missing bin, so at predict time unseen categories follow the missing-value direction.
+Categorical features hold non-negative integer codes; each category is binned as itself, the bins in
+code order. When a feature has more categories than value bins, the most frequent keep bins of their
+own and the rarest share the last one; or, with ``category_ranges=True``, the codes are binned like a
+numeric feature's values (the bins an ordinal encoding of the codes would get): each bin is a range of
+consecutive codes, so splits in code order keep their meaning, and a code unseen in training between
+the smallest and largest seen codes falls in the range that holds it. NaN, negative or fractional
+codes and the other unseen categories go to the missing bin, so at predict time they follow the
+missing-value direction.
 """
 from concurrent.futures import ThreadPoolExecutor
 
@@ -90,15 +94,19 @@ class BinMapper:
     subsample : int or None
         Rows sampled to find the thresholds (all rows when ``None`` or fewer rows).
     random_state : int, RandomState or None
+    category_ranges : bool, default=False
+        Bin a categorical feature with more categories than ``max_bin`` by ranges of codes (see the
+        module notes) instead of giving the rarest categories one shared bin.
     """
 
     # Codes above this would make the per-feature lookup table (and the raw-code bitsets) too large.
     MAX_CATEGORY_CODE = 1 << 20
 
-    def __init__(self, max_bin=255, subsample=SUBSAMPLE_ROWS, random_state=None):
+    def __init__(self, max_bin=255, subsample=SUBSAMPLE_ROWS, random_state=None, category_ranges=False):
         self.max_bin = max_bin
         self.subsample = subsample
         self.random_state = random_state
+        self.category_ranges = category_ranges
 
     def fit(self, X, sample_weight=None, categorical=None):
         """``categorical``: indices of the features holding category codes."""
@@ -144,6 +152,8 @@ class BinMapper:
         mapping = np.full(counts.size, -1, dtype=np.int32)  # -1: unseen -> missing bin
         if max_bin is None or present.size <= max_bin:
             mapping[present] = np.arange(present.size)
+        elif getattr(self, "category_ranges", False):
+            mapping[present[0]:present[-1] + 1] = _code_ranges(np.sort(codes), present, max_bin)
         else:
             # most frequent categories (ties: smaller code) get their own bins, the rest share the last
             order = present[np.lexsort((present, -counts[present]))]
@@ -198,6 +208,29 @@ class BinMapper:
         """Raw-value threshold of the split "bin <= bin_index goes left" on ``feature``."""
         t = self.thresholds_[feature]
         return t[bin_index] if bin_index < t.size else np.inf
+
+
+def _code_ranges(sorted_codes, present, max_bin):
+    """Bins of the codes present[0]..present[-1] when there are more categories than ``max_bin``.
+
+    The codes are binned like a numeric feature's values (the quantile rule of ``_find_thresholds``,
+    so the present codes are grouped exactly as in the ordinal encoding's bins): each bin is a range
+    of consecutive codes and the bins stay in code order, so splits in code order keep their meaning.
+    Codes unseen at fit inside the range fall in the bin whose range holds them.
+    """
+    m = sorted_codes.size
+    edges = []
+    for q in range(1, max_bin):
+        pos = q * (m - 1) / max_bin
+        t = (sorted_codes[int(np.floor(pos))] + sorted_codes[int(np.ceil(pos))]) * 0.5
+        if not edges or t > edges[-1]:
+            edges.append(t)
+    edges = np.asarray(edges)
+    raw = np.searchsorted(edges, present, side="left")
+    # keep only the edges between two present codes of different bins: no bin is left empty
+    change = np.flatnonzero(raw[1:] != raw[:-1])
+    bounds = edges[raw[change]]
+    return np.searchsorted(bounds, np.arange(present[0], present[-1] + 1), side="left").astype(np.int32)
 
 
 def tiles_to_columns(X_tiles, n_features):

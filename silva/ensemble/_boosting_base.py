@@ -38,7 +38,7 @@ class BaseBoost(BaseEstimator):
                  reg_alpha=0.0, gamma=0.0, subsample=1.0, colsample_bytree=1.0, colsample_bynode=1.0,
                  max_bin=255, objective=None, n_iter_no_change=None, validation_fraction=None, tol=1e-7,
                  categorical_features="auto", cat_smooth=10.0, cat_l2=10.0, min_data_per_group=100,
-                 max_cat_threshold=32, random_state=None, n_jobs=None, verbose=0):
+                 max_cat_threshold=32, cat_code_order="auto", random_state=None, n_jobs=None, verbose=0):
         self.n_estimators = n_estimators
         self.learning_rate = learning_rate
         self.max_depth = max_depth
@@ -60,6 +60,7 @@ class BaseBoost(BaseEstimator):
         self.categorical_features = categorical_features
         self.cat_smooth = cat_smooth
         self.cat_l2 = cat_l2
+        self.cat_code_order = cat_code_order
         self.min_data_per_group = min_data_per_group
         self.max_cat_threshold = max_cat_threshold
         self.random_state = random_state
@@ -105,8 +106,11 @@ class BaseBoost(BaseEstimator):
     def _boost(self, X, y, sw, loss, evals, rng, early):
         t_start = time.perf_counter()
         n, d = X.shape
-        mapper = BinMapper(self.max_bin, random_state=rng.randint(np.iinfo(np.int32).max))
-        Xb = mapper.fit(X, sw, categorical=self._categorical_indices(d)).transform(X)
+        categorical = self._categorical_indices(d)
+        self._code_order = self._resolve_code_order(categorical)
+        mapper = BinMapper(self.max_bin, random_state=rng.randint(np.iinfo(np.int32).max),
+                           category_ranges=self._code_order)
+        Xb = mapper.fit(X, sw, categorical=categorical).transform(X)
         categories = Categories.from_mapper(mapper)
         eval_binned = [(name, mapper.transform(Xv), yv) for name, Xv, yv in evals]
         t_binning = time.perf_counter() - t_start
@@ -217,6 +221,18 @@ class BaseBoost(BaseEstimator):
                                  f"or column names, got {item!r}")
         return sorted(out)
 
+    def _resolve_code_order(self, categorical):
+        """``cat_code_order="auto"``: code order is used when every categorical feature is integer-coded
+        by the user (named in ``categorical_features``), whose codes usually carry an order (IDs given
+        over time, ranks); never for frame categories or text, whose codes are just their sorted
+        levels. Models without the parameter (GBDT) keep LightGBM's method alone."""
+        spec = getattr(self, "cat_code_order", False)
+        if spec is True or spec is False:
+            return spec
+        schema = getattr(self, "_schema", None)
+        from_dtype = set(getattr(schema, "categorical_features", None) or [])
+        return bool(categorical) and not (from_dtype & set(categorical))
+
     # ------------------------------------------------------------------ hooks for subclasses
     def _grower_params(self, n_samples):
         """Tree-shape and regularisation parameters of the grower (GBDT maps its own names here)."""
@@ -225,7 +241,7 @@ class BaseBoost(BaseEstimator):
                     min_child_weight=self.min_child_weight, min_samples_leaf=self.min_samples_leaf,
                     learning_rate=self.learning_rate, colsample_bynode=self.colsample_bynode,
                     cat_smooth=self.cat_smooth, cat_l2=self.cat_l2, min_data_per_group=self.min_data_per_group,
-                    max_cat_threshold=self.max_cat_threshold)
+                    max_cat_threshold=self.max_cat_threshold, cat_code_order=self._code_order)
 
     def _update_leaves(self, loss, tree, leaf_ids, starts, stops, values, sample_indices, y, raw, sw, k):
         """Leaf values of a fresh tree (rows of leaf j: ``sample_indices[starts[j]:stops[j]]``).

@@ -53,6 +53,16 @@ _PARAMS_DOC = """
         As in LightGBM: categories are ordered by sum_g / (sum_h + cat_smooth); categorical splits
         get reg_lambda + cat_l2; each scored prefix adds at least min_data_per_group rows; at most
         max_cat_threshold categories go to one side.
+    cat_code_order : "auto", bool, default="auto"
+        Whether category codes carry an order. When true, a categorical feature is also split by
+        thresholds on its codes (as its ordinal encoding would be), the category-set split's gain is
+        lowered by the gain a set search finds in noise (so many-category features do not win by
+        overfitting), and a feature with more categories than ``max_bin`` is binned by ranges of codes
+        (an unseen code inside the seen range then follows its range, not the missing side). "auto":
+        true when every categorical feature is integer-coded and named in ``categorical_features``,
+        false when any comes from a frame's category or text dtype (whose codes are just sorted
+        levels). False is LightGBM's method alone: predictions do not depend on how categories are
+        coded.
     random_state : int, RandomState or None
         Seeds row/column sampling and the validation split; the same seed gives the same model whatever
         ``n_jobs`` is.
