@@ -1,5 +1,6 @@
 """BoostClassifier / BoostRegressor behaviour: shapes of trees, sampling, early stopping, custom
 objectives, determinism and clear errors on bad input."""
+from pathlib import Path
 import numba
 import numpy as np
 import pytest
@@ -198,3 +199,25 @@ def test_sample_weights_act_like_repeated_rows():
     weighted = silva.BoostRegressor(n_estimators=30, random_state=0).fit(X, y, sample_weight=w)
     repeated = silva.BoostRegressor(n_estimators=30, random_state=0).fit(np.repeat(X, w, axis=0), np.repeat(y, w))
     np.testing.assert_allclose(weighted.predict(X), repeated.predict(X), rtol=1e-9)
+
+
+def test_cat_code_order_auto_and_relabelling():
+    """'auto' uses code order only for integer codes named by the user; with it off, relabelling the
+    codes of a categorical column (a bijection) leaves the predictions unchanged."""
+    import pandas as pd
+    d = pd.read_parquet(Path(__file__).resolve().parents[1] / "data" / "lightgbm_categorical.parquet")
+    X, y = d.drop(columns="target"), d["target"].to_numpy()
+    kw = dict(n_estimators=15, max_depth=4, random_state=0)
+    auto = silva.BoostClassifier(categorical_features=["c2", "c4"], **kw).fit(X, y)
+    assert auto._code_order
+    frame = X.copy()
+    frame["c2"] = frame["c2"].astype("category")
+    assert not silva.BoostClassifier(**kw).fit(frame, y)._code_order  # a frame category: sorted levels
+    off = silva.BoostClassifier(categorical_features=["c2", "c4"], cat_code_order=False, **kw).fit(X, y)
+    perm = np.random.RandomState(1).permutation(int(X["c4"].max()) + 1)
+    X2 = X.copy()
+    X2["c4"] = perm[X["c4"]]
+    relabelled = silva.BoostClassifier(categorical_features=["c2", "c4"], cat_code_order=False, **kw).fit(X2, y)
+    np.testing.assert_allclose(relabelled.predict_proba(X2), off.predict_proba(X), rtol=1e-9, atol=1e-12)
+    with pytest.raises(ValueError, match="cat_code_order"):
+        silva.BoostClassifier(cat_code_order="yes").fit(X, y)
