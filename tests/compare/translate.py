@@ -103,9 +103,10 @@ SILVA_DEFAULTS = {
     "validation_fraction": None, "tol": 1e-7, "random_state": None, "n_jobs": None, "verbose": 0,
     # categorical splits (LightGBM's names and defaults; peers get the frame's categorical dtypes)
     "categorical_features": "auto", "cat_smooth": 10.0, "cat_l2": 10.0, "min_data_per_group": 100,
-    "max_cat_threshold": 32,
+    "max_cat_threshold": 32, "cat_code_order": "auto",
 }
-_CATEGORY_PARAMS = ("categorical_features", "cat_smooth", "cat_l2", "min_data_per_group", "max_cat_threshold")
+_CATEGORY_PARAMS = ("categorical_features", "cat_smooth", "cat_l2", "min_data_per_group", "max_cat_threshold",
+                    "cat_code_order")
 # peers' split gain = GAMMA_SCALE * silva's split gain (note [2])
 GAMMA_SCALE = 2.0
 LIGHTGBM_MAX_LEAVES = 131072
@@ -114,6 +115,7 @@ HGB_MAX_BINS = 255
 _NO_EQUIVALENT = {
     "lightgbm": {
         "categorical_features": "pass LightGBM the categorical columns as pandas category dtype",
+        "cat_code_order": "LightGBM never splits categories in code order",
         "validation_fraction": "LightGBM early stopping needs an eval_set passed to fit",
         "objective": "a custom silva objective is not translated",
     },
