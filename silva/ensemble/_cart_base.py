@@ -2,8 +2,9 @@
 
 One engine, thin estimators: every estimator here bins the data once per fit (``BinMapper(max_bin)``,
 exact splits with ``max_bin=None``), grows all its trees in ONE call of the compiled depth-first grower
-(``silva._engine.dfs_grower.grow_forest``: it batches trees over the threads), and then applies two
-post-passes on the node tables in NumPy/Numba:
+(``silva._engine.dfs_grower.grow_forest_packed``: it batches trees over the threads and returns them
+packed, as the forest stores them), and then, when asked, applies two per-tree post-passes on the node
+tables in NumPy/Numba (compiled helpers: ``_cart_kernels.py``):
 
 * ``max_leaf_nodes``: best-first growth with a leaf budget keeps, of the fully grown tree (same
   constraints), the splits chosen greedily by gain from the root -- each node's best split depends only
@@ -13,8 +14,12 @@ post-passes on the node tables in NumPy/Numba:
   impurity decrease), so pruning needs only the gains and the leaf counts.
 
 Prediction averages the per-node vectors ``Forest.values`` (class distributions, or mean targets) of
-the leaves the rows reach (``forest_predict_values``). Categorical columns of a frame reach the trees
-as their level codes and are split like ordered numbers (as scikit-learn's trees on ordinal codes).
+the leaves the rows reach (``forest_predict_values``).
+
+Categorical features (``categorical_features``: a frame's categorical columns, plus any named) split by
+category sets, as the boosters' (see the grower: categories ordered by mean target and cut, random
+subsets for extra trees; past ``max_bin`` categories, code ranges in code order). Unseen categories
+follow missing values.
 
 Units. silva's split gain is a weighted impurity decrease in weight units (squared error: SSE
 decrease; Gini: weighted Gini decrease; entropy: weighted decrease in nats). scikit-learn divides its
@@ -43,22 +48,19 @@ has them). ``_predict_values_binned(X_tiles, missing_bin)`` gives the summed lea
 (the training rows) without a raw pass.
 """
 import heapq
-import inspect
 import math
 import numbers
 import time
 import warnings
 
 import numpy as np
-from numba import njit, prange
 from sklearn.base import BaseEstimator
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.utils import Bunch, check_random_state
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.validation import check_is_fitted
 
-from .._dtypes import TILE
-from .._engine.dfs_grower import grow_forest
+from .._engine.dfs_grower import grow_forest_packed, unpack_trees
 from .._engine.predict import forest_predict_values
 from .._engine.tree import NODE_FIELDS, Categories, Forest
 from .._params import validate_cart_params
@@ -67,233 +69,20 @@ from .._threads import numba_threads, resolve_n_jobs
 from .._validation import check_fit_X_y, check_predict_X, check_weights
 from ._outputs import check_classes
 from ..data import BinMapper
+from ._cart_kernels import (_bin_bounds, _ccp_prune, _hash_rows, _local_thresholds, _oob_values,
+                            _values_binned)
 
 MAX_INT = np.iinfo(np.int32).max
 _MAX_FEATURES = np.iinfo(np.int32).max  # feature indices are int32 in the node table
 _MAX_STATE_BIN = 65535  # the model file's bound on a forest's bin count (Categories.from_state)
-_BLOCK = 64  # rows walked together through each tree (cache reuse), as the engine's predictors
 _HASH_CHUNK = 1 << 16  # rows hashed per chunk (bounds the float64 copy)
 _OOB_TREES = 64  # trees per out-of-bag batch (bounds the in-bag mask: trees x rows bytes)
-
-# The grower takes each bin's value range (``bin_bounds``: extra-tree thresholds uniform in value, as
-# scikit-learn's, and one-bin features that span several values not counted as drawn candidates) from
-# the engine revision that has it; before it, the bin indices stand for the values.
-_ENGINE_BIN_BOUNDS = "bin_bounds" in inspect.signature(grow_forest).parameters
 
 CLASSIFICATION_CRITERIA = {"gini": "gini", "entropy": "entropy", "log_loss": "entropy"}
 REGRESSION_CRITERIA = {"squared_error": "squared_error"}
 
 # "model" names the class: random forests and extra trees share their parameters, so the state says which
 _STATE_KEYS = {"model", "params", "forest", "n_features_in_", "n_outputs", "schema", "tree_seeds"}
-
-
-# --------------------------------------------------------------------------- #
-# Compiled helpers: row hashing, binned / out-of-bag prediction, pruning
-# --------------------------------------------------------------------------- #
-
-@njit(cache=True, inline="always")
-def _mix64(z):
-    """splitmix64's finaliser: a bijective scramble of 64 bits."""
-    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    return z ^ (z >> np.uint64(31))
-
-
-@njit(parallel=True, cache=True)
-def _hash_rows(bits, ybits, out):
-    """out[i]: a 64-bit hash of row i's value bits and its target's bits."""
-    n, d = bits.shape
-    for i in prange(n):
-        h = _mix64(ybits[i] ^ np.uint64(0x9E3779B97F4A7C15))
-        for j in range(d):
-            h = _mix64(h ^ (bits[i, j] + np.uint64(j) * np.uint64(0xD1B54A32D192ED03)))
-        out[i] = h
-
-
-@njit(parallel=True, cache=True)
-def _values_binned(X_tiles, missing_bin, feature, bin_threshold, missing_left, left, right, values,
-                   tree_offsets, out):
-    """out[i, :] += values[leaf of binned row i in tree t] over all trees (the training bins)."""
-    n = X_tiles.shape[1]
-    for blk in prange((n + _BLOCK - 1) // _BLOCK):
-        lo = blk * _BLOCK
-        hi = min(lo + _BLOCK, n)
-        for t in range(tree_offsets.size - 1):
-            base = tree_offsets[t]
-            for i in range(lo, hi):
-                node = base
-                while left[node] != -1:
-                    f = feature[node]
-                    b = X_tiles[f // TILE, i, f % TILE]
-                    if b == missing_bin:
-                        go_left = missing_left[node] == 1
-                    else:
-                        go_left = b <= bin_threshold[node]
-                    node = base + (left[node] if go_left else right[node])
-                for k in range(values.shape[1]):
-                    out[i, k] += values[node, k]
-
-
-@njit(parallel=True, cache=True)
-def _oob_values(X, feature, threshold, missing_left, left, right, values, tree_offsets, t_begin, inbag,
-                out, n_pred):
-    """For trees t_begin.. (tree_offsets holds them all), rows i with ``inbag[t - t_begin, i] == 0``:
-    out[i] += the leaf vector, n_pred[i] += 1 (raw values, as predict)."""
-    n = X.shape[0]
-    for blk in prange((n + _BLOCK - 1) // _BLOCK):
-        lo = blk * _BLOCK
-        hi = min(lo + _BLOCK, n)
-        for tt in range(inbag.shape[0]):
-            t = t_begin + tt
-            base = tree_offsets[t]
-            for i in range(lo, hi):
-                if inbag[tt, i]:
-                    continue
-                node = base
-                while left[node] != -1:
-                    x = X[i, feature[node]]
-                    if np.isnan(x):
-                        go_left = missing_left[node] == 1
-                    else:
-                        go_left = x <= threshold[node]
-                    node = base + (left[node] if go_left else right[node])
-                for k in range(values.shape[1]):
-                    out[i, k] += values[node, k]
-                n_pred[i] += 1
-
-
-@njit(parallel=True, cache=True)
-def _local_thresholds(X, feature, threshold, missing_left, left, right, tree_offsets, rows, row_offsets):
-    """Exact mode: move every split's threshold to the midpoint between the largest value that goes left
-    and the smallest that goes right among the tree's own rows (scikit-learn's thresholds), instead of the
-    midpoint between neighbours over all rows. The rows' partition is unchanged; unseen values between
-    the two midpoints are then sent where scikit-learn sends them."""
-    for t in prange(tree_offsets.size - 1):
-        base = tree_offsets[t]
-        m = tree_offsets[t + 1] - base
-        lo_max = np.full(m, -np.inf)
-        hi_min = np.full(m, np.inf)
-        for p in range(row_offsets[t], row_offsets[t + 1]):
-            i = rows[p]
-            node = 0
-            while left[base + node] != -1:
-                g = base + node
-                x = X[i, feature[g]]
-                if np.isnan(x):
-                    go_left = missing_left[g] == 1
-                else:
-                    go_left = x <= threshold[g]
-                    if go_left:
-                        lo_max[node] = max(lo_max[node], x)
-                    else:
-                        hi_min[node] = min(hi_min[node], x)
-                node = left[g] if go_left else right[g]
-        for node in range(m):
-            g = base + node
-            if left[g] != -1 and np.isfinite(lo_max[node]) and np.isfinite(hi_min[node]):
-                mid = lo_max[node] / 2.0 + hi_min[node] / 2.0
-                if mid >= hi_min[node] or not np.isfinite(mid):  # rounding: stay strictly below
-                    mid = lo_max[node]
-                threshold[g] = mid
-
-
-@njit(parallel=True, cache=True)
-def _bin_bounds(X, X_tiles, rows, lo, hi):
-    """lo[f, b], hi[f, b]: the smallest and largest value of feature f in bin b over ``rows`` (extra trees
-    draw their thresholds between a node's smallest and largest value; a one-bin feature whose bin spans
-    several values is not a constant one)."""
-    d = X.shape[1]
-    for f in prange(d):
-        for i in rows:
-            x = X[i, f]
-            if np.isnan(x):
-                continue
-            b = X_tiles[f // TILE, i, f % TILE]
-            if x < lo[f, b]:
-                lo[f, b] = x
-            if x > hi[f, b]:
-                hi[f, b] = x
-
-
-@njit(cache=True)
-def _ccp_prune(left, right, alpha_gain, ccp_alpha, path_alphas, path_gains):
-    """Minimal cost-complexity pruning (weakest link) of one tree.
-
-    ``alpha_gain[i]``: node i's split gain in units of R (impurity x weight share). Repeatedly prunes the
-    internal node of least effective alpha ``sum of its subtree's gains / (its leaves - 1)`` (ties: the
-    lowest index, as scikit-learn) while that alpha is <= ccp_alpha. Returns the mask of the splits
-    kept; records each prune's alpha and the remaining total gain in path_* (the count is returned too).
-    """
-    n = left.size
-    parent = np.full(n, -1, dtype=np.int64)
-    for i in range(n):
-        if left[i] >= 0:
-            parent[left[i]] = i
-            parent[right[i]] = i
-    n_leaves = np.ones(n, dtype=np.int64)
-    sub_gain = np.zeros(n)
-    for i in range(n - 1, -1, -1):  # children follow parents: bottom-up by reversed index
-        if left[i] >= 0:
-            n_leaves[i] = n_leaves[left[i]] + n_leaves[right[i]]
-            sub_gain[i] = alpha_gain[i] + sub_gain[left[i]] + sub_gain[right[i]]
-    split = left >= 0
-    version = np.zeros(n, dtype=np.int64)
-    heap = [(0.0, np.int64(0), np.int64(0))]
-    heap.pop()
-    for i in range(n):
-        if split[i]:
-            heapq.heappush(heap, (sub_gain[i] / (n_leaves[i] - 1), np.int64(i), np.int64(0)))
-    n_rec = 0
-    stack = np.empty(n, dtype=np.int64)
-    held = [(0.0, np.int64(0), np.int64(0))]
-    while len(heap) > 0:
-        a, node, ver = heapq.heappop(heap)
-        if not split[node] or ver != version[node]:
-            continue  # stale entry: the node was pruned or its subtree changed
-        if a > ccp_alpha:
-            break
-        # alphas equal but for rounding (a parent whose split gains as much as its child's) are ties:
-        # the lowest index goes first, as scikit-learn's scan, so the path has the same steps
-        held.clear()
-        tol = a + 1e-9 * abs(a) + 1e-300
-        while len(heap) > 0 and heap[0][0] <= tol:
-            b, other, over = heapq.heappop(heap)
-            if split[other] and over == version[other]:
-                if other < node:
-                    held.append((a, node, ver))
-                    a, node, ver = b, other, over
-                else:
-                    held.append((b, other, over))
-        for item in held:
-            heapq.heappush(heap, item)
-        d_leaves = n_leaves[node] - 1
-        d_gain = sub_gain[node]
-        # the subtree's splits go; the node becomes a leaf
-        sp = 0
-        stack[0] = node
-        while sp >= 0:
-            m = stack[sp]
-            sp -= 1
-            if split[m]:
-                split[m] = False
-                sp += 1
-                stack[sp] = left[m]
-                sp += 1
-                stack[sp] = right[m]
-        n_leaves[node] = 1
-        sub_gain[node] = 0.0
-        p = parent[node]
-        while p >= 0:
-            n_leaves[p] -= d_leaves
-            sub_gain[p] -= d_gain
-            version[p] += 1
-            heapq.heappush(heap, (max(sub_gain[p], 0.0) / (n_leaves[p] - 1), p, version[p]))
-            p = parent[p]
-        if n_rec < path_alphas.size:
-            path_alphas[n_rec] = a
-            path_gains[n_rec] = sub_gain[0]
-            n_rec += 1
-    return split, n_rec
 
 
 # --------------------------------------------------------------------------- #
@@ -362,15 +151,11 @@ def _cost_complexity(tree, alpha_scale, ccp_alpha, record=False):
 
 
 def _tree_dicts(forest):
-    """The forest's trees as grow_forest-style dicts (to extend a forest: warm start)."""
-    trees = []
-    for t in range(forest.n_trees):
-        a, b = forest.tree_offsets[t], forest.tree_offsets[t + 1]
-        tree = {name: forest.nodes[name][a:b] for name in NODE_FIELDS}
-        tree["values"] = forest.values[a:b]
-        tree["cat_sets"] = np.zeros((0, forest.cat_bins.shape[1]), dtype=np.uint32)
-        trees.append(tree)
-    return trees
+    """The forest's trees as grow_forest-style dicts (to extend a forest: warm start; pruning paths),
+    each with its own categorical sets (``cat_index`` counting from 0 in the tree)."""
+    nodes = {name: forest.nodes[name] for name in NODE_FIELDS}
+    return unpack_trees(dict(nodes, values=forest.values, tree_offsets=forest.tree_offsets,
+                             cat_bins=forest.cat_bins))
 
 
 def _check_bin_dtype(mapper):
@@ -380,11 +165,15 @@ def _check_bin_dtype(mapper):
                          f"{mapper.missing_bin_} (at most {np.iinfo(mapper.bin_dtype_).max}); set max_bin")
 
 
-def _numeric_categories(n_features, missing_bin):
-    """CART forests split every feature by order: no categorical maps. The bin count only sizes the
-    (empty) bitset table; it is capped to what the model file accepts -- predictions never use it."""
+def _categories(mapper):
+    """How the forest's predictor maps raw category codes to the training bins. Without categorical
+    features there are no maps; the bin count then only sizes the (empty) bitset table and is capped to
+    what the model file accepts (exact mode may bin wider) -- predictions never use it."""
+    if np.any(mapper.is_categorical_):
+        return Categories.from_mapper(mapper)
+    n_features = mapper.n_value_bins_.size
     return Categories(np.zeros(n_features, dtype=np.bool_), np.empty(0, dtype=np.int32),
-                      np.zeros(n_features + 1, dtype=np.int64), min(int(missing_bin), _MAX_STATE_BIN))
+                      np.zeros(n_features + 1, dtype=np.int64), min(int(mapper.missing_bin_), _MAX_STATE_BIN))
 
 
 # --------------------------------------------------------------------------- #
@@ -566,9 +355,32 @@ class BaseCART(BaseEstimator):
             self._fit(X, y_enc, sw, rng)
         return self
 
+    def _categorical_indices(self, n_features):
+        """Features split by category sets: categorical dtypes of a frame (``categorical_features="auto"``)
+        plus those named by index, name or mask -- the boosters' rule (``BaseBoost._categorical_indices``)."""
+        from ._boosting_base import BaseBoost
+        return BaseBoost._categorical_indices(self, n_features)
+
+    def _code_order(self, mapper, X):
+        """Categorical features with more categories than ``max_bin``: binned by ranges of codes, their
+        split search follows code order (each bin holds several categories, so a category's own mean is
+        not known); None when there are none."""
+        cat = np.flatnonzero(mapper.is_categorical_)
+        if self.max_bin is None or X is None or not cat.size:
+            return None
+        mask = np.zeros(mapper.is_categorical_.size, dtype=bool)
+        for f in cat:
+            codes = X[:, f]
+            mask[f] = np.unique(codes[~np.isnan(codes)]).size > self.max_bin
+        return mask if mask.any() else None
+
     def _bin(self, X, weight, seed):
-        # every column by order: categorical codes are split like numbers (see the module docstring)
-        mapper = BinMapper(self.max_bin, random_state=seed).fit(X, weight)
+        # categories binned as themselves (rare ones share a bin past max_bin); other columns by quantiles
+        # past max_bin categories a feature is binned by ranges of codes, as an ordinal encoding would be
+        # (``_code_order``): its splits then follow code order, and unseen codes inside the range fall
+        # in the range that holds them
+        mapper = BinMapper(self.max_bin, random_state=seed, category_ranges=True).fit(
+            X, weight, categorical=self._categorical_indices(X.shape[1]))
         _check_bin_dtype(mapper)
         return mapper, mapper.transform(X)
 
@@ -603,8 +415,7 @@ class BaseCART(BaseEstimator):
         weights = np.ones(rows.size) if w is None else w[rows]
         seed = rng.randint(MAX_INT)
         trees = self._grow(X_tiles, mapper, y_enc, [rows], [weights], [seed], X)
-        has_nan = None if X is None else np.isnan(X).any(axis=0)
-        self._forest = self._make_forest(trees, mapper, has_nan)
+        self._forest = self._make_forest(trees, mapper)
         self._tree_seeds = np.array([seed], dtype=np.int64)
 
     def _grow(self, X_tiles, mapper, y_enc, row_sets, weight_sets, seeds, X=None):
@@ -623,8 +434,9 @@ class BaseCART(BaseEstimator):
         nats = math.log(2.0) if criterion == "entropy" else 1.0
         n_rows_min = min(r.size for r in row_sets)
         extra_args = {}
-        if _ENGINE_BIN_BOUNDS and X is not None:
-            # over the rows the trees learn from: a row of weight 0 must not move a bound
+        if self._is_extra() and X is not None:
+            # each bin's value range, where extra trees draw their thresholds (uniform in value, as
+            # scikit-learn's), over the rows the trees learn from: a row of weight 0 must not move a bound
             used = np.zeros(X.shape[0], dtype=bool)
             for r in row_sets:
                 used[r] = True
@@ -632,16 +444,22 @@ class BaseCART(BaseEstimator):
             hi = np.full((n_features, mapper.missing_bin_ + 1), -np.inf)
             _bin_bounds(X, X_tiles, np.flatnonzero(used), lo, hi)
             extra_args["bin_bounds"] = (lo, hi)
-        trees = grow_forest(
+        packed = grow_forest_packed(
             X_tiles, mapper, row_sets, weight_sets, y_enc,
             n_classes=self.n_classes_ if self._is_classifier else 0, criterion=criterion,
             max_depth=self.max_depth, min_samples_split=self._min_samples_split(n_rows_min),
             min_samples_leaf=self.min_samples_leaf, min_weight_leaf=mwf * w_ref,
             min_gain=mid * w_ref * nats, max_features=self._n_candidate_features(n_features),
             extra=self._is_extra(), seeds=np.asarray(seeds, dtype=np.int64),
+            # scikit-learn's rule: features without missing values in training send them to the larger child
+            missing_to_larger=None if X is None else ~np.isnan(X).any(axis=0),
+            code_order=self._code_order(mapper, X),
             n_threads=resolve_n_jobs(self.n_jobs), **extra_args)
         if self.max_bin is None and X is not None:
-            _set_local_thresholds(trees, X, row_sets)
+            _set_local_thresholds(packed, X, row_sets, _categories(mapper))
+        if self.max_leaf_nodes is None and self.ccp_alpha <= 0:
+            return packed  # no per-tree pass: the packed node table becomes the forest as it is
+        trees = unpack_trees(packed)
         if self.max_leaf_nodes is not None:
             trees = [_best_first(t, self.max_leaf_nodes) for t in trees]
         if self.ccp_alpha > 0:
@@ -650,14 +468,20 @@ class BaseCART(BaseEstimator):
             trees = [_cost_complexity(t, per_gain / max(t["cover"][0], 1e-300), self.ccp_alpha)[0] for t in trees]
         return trees
 
-    def _make_forest(self, trees, mapper, has_nan, previous=None):
-        if has_nan is not None:
-            for tree in trees:
-                _default_missing_side(tree, has_nan)
-        if previous is not None:
-            trees = _tree_dicts(previous) + trees
-        return Forest.from_trees(trees, np.zeros(len(trees), dtype=np.int32),
-                                 _numeric_categories(mapper.n_value_bins_.size, mapper.missing_bin_))
+    def _make_forest(self, grown, mapper, previous=None):
+        """The fitted Forest from ``_grow``'s trees (a packed node table, or a list of trees after the
+        per-tree passes), after warm start's ``previous`` trees."""
+        categories = _categories(mapper)
+        # (the grower already sent missing values of features without any in training to the larger child)
+        if isinstance(grown, dict):
+            if previous is None:
+                offsets = grown["tree_offsets"]
+                nodes = {name: grown[name] for name in NODE_FIELDS}
+                return Forest(nodes, offsets, np.zeros(offsets.size - 1, dtype=np.int32), grown["cat_bins"],
+                              categories, grown["values"])
+            grown = unpack_trees(grown)
+        trees = grown if previous is None else _tree_dicts(previous) + grown
+        return Forest.from_trees(trees, np.zeros(len(trees), dtype=np.int32), categories)
 
     # ------------------------------------------------------------------ predict
     def _values(self, X):
@@ -676,7 +500,7 @@ class BaseCART(BaseEstimator):
         out = np.zeros((X_tiles.shape[1], f.values.shape[1]))
         with numba_threads(self.n_jobs):
             _values_binned(X_tiles, int(missing_bin), nd["feature"], nd["bin_threshold"], nd["missing_left"],
-                           nd["left"], nd["right"], f.values, f.tree_offsets, out)
+                           nd["left"], nd["right"], nd["cat_index"], f.cat_bins, f.values, f.tree_offsets, out)
         return out
 
     def predict(self, X):
@@ -746,6 +570,8 @@ class BaseCART(BaseEstimator):
         if state["model"] != cls.__name__:
             raise ValueError(f"the model state is a {state['model']!r:.60}, not a {cls.__name__}")
         params = state["params"]
+        if isinstance(params, dict) and "categorical_features" not in params:
+            params = dict(params, categorical_features="auto")  # files written before the parameter
         if not isinstance(params, dict) or set(params) != set(cls().get_params(deep=False)):
             raise ValueError(f"params do not match the parameters of {cls.__name__}")
         est = cls(**params)
@@ -768,8 +594,6 @@ class BaseCART(BaseEstimator):
         forest = Forest.from_state(state["forest"], n_features, 1)
         if forest.values is None or forest.values.shape[1] != n_outputs:
             raise ValueError("node values must have one column per output")
-        if forest.categories.is_categorical.any() or forest.cat_bins.shape[0]:
-            raise ValueError("CART trees have no categorical splits")
         n_trees = forest.n_trees
         expected = est.n_estimators if cls._is_forest else 1
         if n_trees != expected:
@@ -795,23 +619,20 @@ class BaseCART(BaseEstimator):
         return est
 
 
-def _set_local_thresholds(trees, X, row_sets):
+def _set_local_thresholds(packed, X, row_sets, categories):
     """Exact mode: node-local midpoint thresholds (see _local_thresholds), all trees in one call."""
-    offsets = np.zeros(len(trees) + 1, dtype=np.int64)
-    np.cumsum([t["left"].size for t in trees], out=offsets[1:])
-    row_offsets = np.zeros(len(trees) + 1, dtype=np.int64)
+    row_offsets = np.zeros(len(row_sets) + 1, dtype=np.int64)
     np.cumsum([r.size for r in row_sets], out=row_offsets[1:])
-    cat = lambda name: np.concatenate([t[name] for t in trees])  # noqa: E731
-    threshold = cat("threshold")
-    _local_thresholds(X, cat("feature"), threshold, cat("missing_left"), cat("left"), cat("right"), offsets,
+    _local_thresholds(X, packed["feature"], packed["threshold"], packed["missing_left"], packed["left"],
+                      packed["right"], packed["cat_index"], packed["cat_bins"], categories.map_flat,
+                      categories.map_offsets, categories.missing_bin, packed["tree_offsets"],
                       np.concatenate(row_sets).astype(np.int64), row_offsets)
-    for t, tree in enumerate(trees):
-        tree["threshold"] = threshold[offsets[t]:offsets[t + 1]]
 
 
 def _default_missing_side(tree, has_nan):
     """Splits on features without missing values in training send missing values to the child with more
-    training rows (scikit-learn's rule); elsewhere the learned side stays."""
+    training rows (scikit-learn's rule); elsewhere the learned side stays. ``tree``: one tree's node
+    table (the fits do this in the grower: ``missing_to_larger``; AdaBoost applies it to its learners)."""
     split = tree["left"] >= 0
     fixed = split & ~has_nan[np.maximum(tree["feature"], 0)]
     if fixed.any():
@@ -861,7 +682,7 @@ class BaseForest(BaseCART):
         trees = self._grow(X_tiles, mapper, y_enc, row_sets, weight_sets, new_seeds, X)
         t_grow = time.perf_counter() - t0
         self.n_features_in_ = X.shape[1]
-        self._forest = self._make_forest(trees, mapper, np.isnan(X).any(axis=0), previous)
+        self._forest = self._make_forest(trees, mapper, previous)
         self._tree_seeds = seeds
         if self.oob_score:
             self._set_oob(X, y_enc, groups, seeds)
@@ -936,7 +757,8 @@ class BaseForest(BaseCART):
                 counts = groups.counts(seeds[t], n_draws)
                 inbag[t - t0, has_group] = counts[gor[has_group]] > 0
             _oob_values(X, nd["feature"], nd["threshold"], nd["missing_left"], nd["left"], nd["right"],
-                        f.values, f.tree_offsets, t0, inbag, out, n_pred)
+                        nd["cat_index"], f.cat_bins, f.categories.map_flat, f.categories.map_offsets,
+                        f.categories.missing_bin, f.values, f.tree_offsets, t0, inbag, out, n_pred)
         if np.any(n_pred == 0):
             warnings.warn("Some inputs do not have OOB scores. This probably means too few trees were "
                           "used to compute any reliable OOB estimates.", UserWarning)

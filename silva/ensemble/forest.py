@@ -50,6 +50,16 @@ _FOREST_PARAMS_DOC = """
         rows, or the total integer weight when that is larger).
     max_bin : int or None, default=255
         Most value bins per feature (missing values get one more); None: a bin per distinct value.
+    categorical_features : "auto", array of int or str, bool mask or None, default="auto"
+        Features split by category sets instead of by order: the categorical columns of a frame (pandas
+        ``category``, text, Arrow dictionaries) always, plus the features given by index, name or mask
+        (integer codes >= 0, NaN missing). Each category is binned as itself (past ``max_bin``
+        categories the rarest share one bin). A split sends a set of categories left: random forests
+        order the node's categories by their mean target (regression) or class-1 share (binary) and
+        take the best cut of that order, which is the best subset split (Breiman); with more classes
+        each class's share gives one order and the best of those cuts is taken. Extra trees send a
+        random subset of the node's categories left. Categories unseen in training go where missing
+        values go.
 
     Bootstrap samples are drawn over the distinct rows with probabilities proportional to their sample
     weights, so an integer weight is exactly a repetition of the row. Missing values (NaN) go to the
@@ -66,7 +76,8 @@ class _ForestClassifier(ClassifierMixin, ClassifierCARTMixin, BaseForest):
     def __init__(self, n_estimators=100, *, criterion="gini", max_depth=None, min_samples_split=2,
                  min_samples_leaf=1, min_weight_fraction_leaf=0.0, max_features="sqrt", max_leaf_nodes=None,
                  min_impurity_decrease=0.0, bootstrap=True, oob_score=False, n_jobs=None, random_state=None,
-                 verbose=0, warm_start=False, class_weight=None, ccp_alpha=0.0, max_samples=None, max_bin=255):
+                 verbose=0, warm_start=False, class_weight=None, ccp_alpha=0.0, max_samples=None, max_bin=255,
+                 categorical_features="auto"):
         self.n_estimators = n_estimators
         self.criterion = criterion
         self.max_depth = max_depth
@@ -86,13 +97,15 @@ class _ForestClassifier(ClassifierMixin, ClassifierCARTMixin, BaseForest):
         self.ccp_alpha = ccp_alpha
         self.max_samples = max_samples
         self.max_bin = max_bin
+        self.categorical_features = categorical_features
 
 
 class _ForestRegressor(RegressorMixin, BaseForest):
     def __init__(self, n_estimators=100, *, criterion="squared_error", max_depth=None, min_samples_split=2,
                  min_samples_leaf=1, min_weight_fraction_leaf=0.0, max_features=1.0, max_leaf_nodes=None,
                  min_impurity_decrease=0.0, bootstrap=True, oob_score=False, n_jobs=None, random_state=None,
-                 verbose=0, warm_start=False, ccp_alpha=0.0, max_samples=None, max_bin=255):
+                 verbose=0, warm_start=False, ccp_alpha=0.0, max_samples=None, max_bin=255,
+                 categorical_features="auto"):
         self.n_estimators = n_estimators
         self.criterion = criterion
         self.max_depth = max_depth
@@ -111,6 +124,7 @@ class _ForestRegressor(RegressorMixin, BaseForest):
         self.ccp_alpha = ccp_alpha
         self.max_samples = max_samples
         self.max_bin = max_bin
+        self.categorical_features = categorical_features
 
 
 _CLF_DOC = dict(criteria='{"gini", "entropy", "log_loss"}, default="gini"', class_weight=_CLASS_WEIGHT_DOC,
@@ -180,14 +194,16 @@ class ExtraTreesClassifier(_ForestClassifier):
     def __init__(self, n_estimators=100, *, criterion="gini", max_depth=None, min_samples_split=2,
                  min_samples_leaf=1, min_weight_fraction_leaf=0.0, max_features="sqrt", max_leaf_nodes=None,
                  min_impurity_decrease=0.0, bootstrap=False, oob_score=False, n_jobs=None, random_state=None,
-                 verbose=0, warm_start=False, class_weight=None, ccp_alpha=0.0, max_samples=None, max_bin=255):
+                 verbose=0, warm_start=False, class_weight=None, ccp_alpha=0.0, max_samples=None, max_bin=255,
+                 categorical_features="auto"):
         super().__init__(n_estimators, criterion=criterion, max_depth=max_depth,
                          min_samples_split=min_samples_split, min_samples_leaf=min_samples_leaf,
                          min_weight_fraction_leaf=min_weight_fraction_leaf, max_features=max_features,
                          max_leaf_nodes=max_leaf_nodes, min_impurity_decrease=min_impurity_decrease,
                          bootstrap=bootstrap, oob_score=oob_score, n_jobs=n_jobs, random_state=random_state,
                          verbose=verbose, warm_start=warm_start, class_weight=class_weight,
-                         ccp_alpha=ccp_alpha, max_samples=max_samples, max_bin=max_bin)
+                         ccp_alpha=ccp_alpha, max_samples=max_samples, max_bin=max_bin,
+                         categorical_features=categorical_features)
 
 
 class ExtraTreesRegressor(_ForestRegressor):
@@ -213,14 +229,15 @@ class ExtraTreesRegressor(_ForestRegressor):
     def __init__(self, n_estimators=100, *, criterion="squared_error", max_depth=None, min_samples_split=2,
                  min_samples_leaf=1, min_weight_fraction_leaf=0.0, max_features=1.0, max_leaf_nodes=None,
                  min_impurity_decrease=0.0, bootstrap=False, oob_score=False, n_jobs=None, random_state=None,
-                 verbose=0, warm_start=False, ccp_alpha=0.0, max_samples=None, max_bin=255):
+                 verbose=0, warm_start=False, ccp_alpha=0.0, max_samples=None, max_bin=255,
+                 categorical_features="auto"):
         super().__init__(n_estimators, criterion=criterion, max_depth=max_depth,
                          min_samples_split=min_samples_split, min_samples_leaf=min_samples_leaf,
                          min_weight_fraction_leaf=min_weight_fraction_leaf, max_features=max_features,
                          max_leaf_nodes=max_leaf_nodes, min_impurity_decrease=min_impurity_decrease,
                          bootstrap=bootstrap, oob_score=oob_score, n_jobs=n_jobs, random_state=random_state,
                          verbose=verbose, warm_start=warm_start, ccp_alpha=ccp_alpha, max_samples=max_samples,
-                         max_bin=max_bin)
+                         max_bin=max_bin, categorical_features=categorical_features)
 
 
 __all__ = ["RandomForestClassifier", "RandomForestRegressor", "ExtraTreesClassifier", "ExtraTreesRegressor"]

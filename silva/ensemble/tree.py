@@ -42,6 +42,15 @@ _TREE_PARAMS_DOC = """
         (exact splits, a wider bin type), which matches scikit-learn's tree on small data.
     n_jobs : int or None, default=None
         Threads for binning and prediction; None uses the physical cores.
+    categorical_features : "auto", array of int or str, bool mask or None, default="auto"
+        Features split by category sets instead of by order: the categorical columns of a frame (pandas
+        ``category``, text, Arrow dictionaries) always, plus the features given by index, name or mask
+        (integer codes >= 0, NaN missing). Each category is binned as itself (past ``max_bin``
+        categories the rarest share one bin). A split sends a set of categories left: the node's
+        categories ordered by their mean target (regression) or class-1 share (binary), the best cut of
+        that order being the best subset split (Breiman); with more classes each class's share gives
+        one order and the best of those cuts is taken; ``splitter="random"`` sends a random subset left.
+        Categories unseen in training go where missing values go.
 
     Missing values (NaN) go to the side learned at each split; a split on a feature that had no missing
     values in training sends them to the child with more training rows (as scikit-learn).
@@ -97,7 +106,7 @@ class DecisionTreeClassifier(ClassifierMixin, ClassifierCARTMixin, _TreeMixin, B
     def __init__(self, *, criterion="gini", splitter="best", max_depth=None, min_samples_split=2,
                  min_samples_leaf=1, min_weight_fraction_leaf=0.0, max_features=None, random_state=None,
                  max_leaf_nodes=None, min_impurity_decrease=0.0, class_weight=None, ccp_alpha=0.0,
-                 max_bin=255, n_jobs=None):
+                 max_bin=255, n_jobs=None, categorical_features="auto"):
         self.criterion = criterion
         self.splitter = splitter
         self.max_depth = max_depth
@@ -111,6 +120,7 @@ class DecisionTreeClassifier(ClassifierMixin, ClassifierCARTMixin, _TreeMixin, B
         self.class_weight = class_weight
         self.ccp_alpha = ccp_alpha
         self.max_bin = max_bin
+        self.categorical_features = categorical_features
         self.n_jobs = n_jobs
 
 
@@ -133,7 +143,8 @@ class DecisionTreeRegressor(RegressorMixin, _TreeMixin, BaseCART):
 
     def __init__(self, *, criterion="squared_error", splitter="best", max_depth=None, min_samples_split=2,
                  min_samples_leaf=1, min_weight_fraction_leaf=0.0, max_features=None, random_state=None,
-                 max_leaf_nodes=None, min_impurity_decrease=0.0, ccp_alpha=0.0, max_bin=255, n_jobs=None):
+                 max_leaf_nodes=None, min_impurity_decrease=0.0, ccp_alpha=0.0, max_bin=255, n_jobs=None,
+                 categorical_features="auto"):
         self.criterion = criterion
         self.splitter = splitter
         self.max_depth = max_depth
@@ -146,6 +157,7 @@ class DecisionTreeRegressor(RegressorMixin, _TreeMixin, BaseCART):
         self.min_impurity_decrease = min_impurity_decrease
         self.ccp_alpha = ccp_alpha
         self.max_bin = max_bin
+        self.categorical_features = categorical_features
         self.n_jobs = n_jobs
 
 
