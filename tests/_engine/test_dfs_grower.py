@@ -6,7 +6,7 @@ import pytest
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
-from silva._engine.dfs_grower import grow_forest
+from silva._engine.dfs_grower import grow_forest, grow_forest_packed
 from silva._engine.predict import forest_predict_values
 from silva._engine.tree import Categories, Forest
 from silva.data import BinMapper
@@ -65,3 +65,129 @@ def test_exact_mode_caps_bins_below_the_uint16_limit():
     # binning stays monotone (no wrap-around): larger values never get smaller bins
     order = np.argsort(X[:, 0])
     assert np.all(np.diff(Xt[0, order, 0].astype(np.int64)) >= 0)
+
+
+# ----------------------------------------------------------------- a naive reference for every split path
+def _score(stats, criterion):
+    """Score of a stats vector (K channels + weight), as the grower's _score (naive NumPy)."""
+    W = stats[-1]
+    if W <= 0:
+        return 0.0
+    if criterion == "squared_error":
+        return stats[0] ** 2 / W
+    if criterion == "gini":
+        return float(np.sum(stats[:-1] ** 2) / W)
+    p = stats[:-1][stats[:-1] > 0]
+    return float(np.sum(p * np.log(p / W)))
+
+
+def _route_bins(tree, bins, missing_bin, n_words):
+    """Leaf-to-root membership: for each node, the mask of rows (binned) that reach it."""
+    n_nodes = tree["left"].size
+    reach = np.zeros((n_nodes, bins.shape[0]), dtype=bool)
+    reach[0] = True
+    for node in range(n_nodes):
+        if tree["left"][node] < 0:
+            continue
+        b = bins[:, tree["feature"][node]].astype(np.int64)
+        miss = b == missing_bin
+        k = tree["cat_index"][node]
+        if k >= 0:
+            words = tree["cat_sets"][k]
+            go = ((words[np.minimum(b, missing_bin - 1) >> 5] >> (np.minimum(b, missing_bin - 1) & 31)) & 1) == 1
+        else:
+            go = b <= tree["bin_threshold"][node]
+        go = np.where(miss, tree["missing_left"][node] == 1, go)
+        reach[tree["left"][node]] = reach[node] & go
+        reach[tree["right"][node]] = reach[node] & ~go
+    return reach
+
+
+@pytest.mark.parametrize("extra", [False, True])
+@pytest.mark.parametrize("task", ["binary", "multiclass", "regression"])
+def test_every_split_gain_equals_its_rows_impurity_decrease(task, extra):
+    """Whatever path found a split (histogram or sorted rows, random threshold, category sets, missing
+    values on either side), its recorded gain is the impurity decrease of the rows it sends each way."""
+    from silva.data.binning import tiles_to_columns
+
+    rng = np.random.RandomState(0)
+    n = 1500
+    X = np.column_stack([rng.randn(n), rng.randint(0, 6, n).astype(float), rng.exponential(size=n),
+                         rng.randint(0, 40, n).astype(float)])
+    X[rng.rand(n) < 0.1, 0] = np.nan
+    X[rng.rand(n) < 0.1, 1] = np.nan
+    signal = X[:, 2] + (np.nan_to_num(X[:, 1]) % 2) + rng.randn(n) * 0.5
+    if task == "regression":
+        y, n_classes, criterion = signal, 0, "squared_error"
+    elif task == "binary":
+        y, n_classes, criterion = (signal > np.median(signal)).astype(float), 2, "gini"
+    else:
+        y, n_classes, criterion = np.digitize(signal, np.quantile(signal, [0.3, 0.6])).astype(float), 3, "entropy"
+    mapper = BinMapper(max_bin=32).fit(X, categorical=[1, 3])
+    Xt = mapper.transform(X)
+    bins = tiles_to_columns(Xt, X.shape[1])
+    rows = np.sort(rng.randint(0, n, n))  # a bootstrap: repeated rows weigh more
+    counts = np.bincount(rows, minlength=n)
+    uniq = np.flatnonzero(counts)
+    trees = grow_forest(Xt, mapper, [uniq], [counts[uniq].astype(float)], y, n_classes=n_classes,
+                        criterion=criterion, max_depth=6, max_features=3, extra=extra, seeds=np.arange(1))
+    tree = trees[0]
+    assert np.any(tree["cat_index"] >= 0) and np.any(tree["left"] >= 0)
+    w = np.zeros(n)
+    w[uniq] = counts[uniq]
+    K = max(n_classes, 1)
+    stats = np.zeros((n, K + 1))
+    if n_classes:
+        stats[np.arange(n), y.astype(int)] = w
+    else:
+        stats[:, 0] = w * y
+    stats[:, K] = w
+    reach = _route_bins(tree, bins, mapper.missing_bin_, tree["cat_sets"].shape[1])
+    for node in np.flatnonzero(tree["left"] >= 0):
+        s = lambda j: stats[reach[j]].sum(axis=0)  # noqa: E731
+        gain = _score(s(tree["left"][node]), criterion) + _score(s(tree["right"][node]), criterion) \
+            - _score(s(node), criterion)
+        np.testing.assert_allclose(tree["gain"][node], gain, rtol=1e-9, atol=1e-9)
+        assert tree["count"][tree["left"][node]] == np.count_nonzero(reach[tree["left"][node]] & (w > 0))
+
+
+def test_extra_thresholds_are_uniform_in_value_not_in_bins():
+    """A skewed feature: quantile bins crowd where the values are dense and the top bin spans most of the
+    value range. A threshold drawn uniformly over the bins would isolate the top bin once in ~250 draws;
+    scikit-learn's (and silva's) is uniform over the value range, so a draw beyond the middle of the
+    next-to-top bin -- most draws here -- isolates it."""
+    from silva.ensemble._cart_kernels import _bin_bounds
+
+    rng = np.random.RandomState(0)
+    x = rng.exponential(size=4000) ** 3
+    X = x[:, None]
+    y = rng.randint(0, 2, x.size).astype(float)
+    mapper = BinMapper(max_bin=255).fit(X)
+    Xt = mapper.transform(X)
+    lo = np.full((1, 256), np.inf)
+    hi = np.full((1, 256), -np.inf)
+    _bin_bounds(X, Xt, np.arange(x.size), lo, hi)
+    top = mapper.n_value_bins_[0] - 1
+    expected = (hi[0, top] - (lo[0, top - 1] + hi[0, top - 1]) / 2) / (hi[0, top] - lo[0, 0])
+    trees = grow_forest(Xt, mapper, [np.arange(x.size)] * 400, [np.ones(x.size)] * 400, y, n_classes=2,
+                        criterion="gini", max_depth=1, extra=True, bin_bounds=(lo, hi), seeds=np.arange(400))
+    split_bins = np.array([t["bin_threshold"][0] for t in trees if t["left"][0] >= 0])
+    assert split_bins.size == 400 and expected > 0.5
+    assert abs(np.mean(split_bins == top - 1) - expected) < 0.06
+    # and below the top bins the draws spread in proportion to the bins' value widths, not their count
+    assert np.mean(split_bins < top // 2) < 0.05
+
+
+def test_packed_and_listed_trees_agree():
+    X, y = load_breast_cancer(return_X_y=True)
+    mapper = BinMapper(max_bin=255).fit(X)
+    Xt = mapper.transform(X)
+    rows = [np.arange(X.shape[0])] * 5
+    kw = dict(n_classes=2, criterion="gini", max_features=5, extra=True, seeds=np.arange(5), n_threads=2)
+    packed = grow_forest_packed(Xt, mapper, rows, [np.ones(X.shape[0])] * 5, y.astype(float), **kw)
+    trees = grow_forest(Xt, mapper, rows, [np.ones(X.shape[0])] * 5, y.astype(float), **kw)
+    offsets = packed["tree_offsets"]
+    for t, tree in enumerate(trees):
+        for name in ("feature", "threshold", "left", "right", "gain", "count"):
+            np.testing.assert_array_equal(tree[name], packed[name][offsets[t]:offsets[t + 1]])
+        np.testing.assert_array_equal(tree["values"], packed["values"][offsets[t]:offsets[t + 1]])
