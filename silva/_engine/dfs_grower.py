@@ -31,13 +31,11 @@ Split search on a node, per candidate feature (``max_features`` of them, drawn p
   binned by code ranges and searched in code order.
 Missing values (the NaN bin; unseen categories at predict time) try both sides.
 """
-import llvmlite.ir as llvm_ir
 import numpy as np
 from numba import njit, prange
-from numba.core import cgutils, types
-from numba.extending import intrinsic
 
 from ..data.binning import tiles_to_columns
+from .prefetch import prefetch_flat
 
 CRITERIA = {"squared_error": 0, "gini": 1, "entropy": 2}
 _SMALL = 32  # rows below which sorting them beats zeroing and scanning a histogram
@@ -48,26 +46,6 @@ _PREFETCH = 16  # rows ahead whose records _gather asks the cache for
 # histogram GBDT use 10 for their shallow trees; forest trees grow deep, where 10 pools every category
 # of a small node: measured on adult, titanic and 1000 synthetic categories, 5 keeps both benefits.
 _MIN_CATEGORY_ROWS = 5
-
-
-@intrinsic
-def _prefetch(typingctx, arr, idx):
-    """Hint the cache to load ``arr.flat[idx]`` (LLVM's prefetch: read, high locality); no effect on
-    results. The gathers of deep nodes read scattered records, one cache miss each without it."""
-    sig = types.void(arr, idx)
-
-    def codegen(context, builder, signature, args):
-        aryty = signature.args[0]
-        ary = context.make_array(aryty)(context, builder, args[0])
-        ptr = cgutils.get_item_pointer(context, builder, aryty, ary, [args[1]], wraparound=False,
-                                       boundscheck=False)
-        i32 = llvm_ir.IntType(32)
-        fnty = llvm_ir.FunctionType(llvm_ir.VoidType(), [ptr.type, i32, i32, i32])
-        fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.prefetch.p0")
-        builder.call(fn, [ptr, llvm_ir.Constant(i32, 0), llvm_ir.Constant(i32, 3), llvm_ir.Constant(i32, 1)])
-        return context.get_dummy_value()
-
-    return sig, codegen
 
 
 @njit(cache=True, inline="always")
@@ -179,8 +157,8 @@ def _gather(X_flat, d, rows2, src, m, feats, q0, nq, kbs, n):
         for p in range(np.uint64(m)):
             if pf:
                 ahead = np.uint64(rows2[min(s + p + np.uint64(_PREFETCH), last)]) * ud
-                _prefetch(X_flat, ahead)
-                _prefetch(X_flat, ahead + ud - np.uint64(1))
+                prefetch_flat(X_flat, ahead)
+                prefetch_flat(X_flat, ahead + ud - np.uint64(1))
             r = np.uint64(rows2[s + p]) * ud
             kbs[p] = X_flat[r + np.uint64(f0)]
             kbs[un + p] = X_flat[r + np.uint64(f1)]
@@ -197,8 +175,8 @@ def _gather(X_flat, d, rows2, src, m, feats, q0, nq, kbs, n):
         for p in range(np.uint64(m)):
             if pf:
                 ahead = np.uint64(rows2[min(s + p + np.uint64(_PREFETCH), last)]) * ud
-                _prefetch(X_flat, ahead)
-                _prefetch(X_flat, ahead + ud - np.uint64(1))
+                prefetch_flat(X_flat, ahead)
+                prefetch_flat(X_flat, ahead + ud - np.uint64(1))
             r = np.uint64(rows2[s + p]) * ud
             kbs[p] = X_flat[r + np.uint64(f0)]
             kbs[un + p] = X_flat[r + np.uint64(f1)]
@@ -209,7 +187,7 @@ def _gather(X_flat, d, rows2, src, m, feats, q0, nq, kbs, n):
         for p in range(np.uint64(m)):
             if pf:
                 ahead = np.uint64(rows2[min(s + p + np.uint64(_PREFETCH), last)]) * ud
-                _prefetch(X_flat, ahead + f0)
+                prefetch_flat(X_flat, ahead + f0)
             kbs[p] = X_flat[np.uint64(rows2[s + p]) * ud + f0]
 
 
