@@ -134,6 +134,37 @@ def predict_packed(X, rec_f, rec_i, cat_bins, cat_map, cat_offsets, missing_bin,
 
 
 @njit(parallel=True, cache=True)
+def predict_leaves(X, feature, threshold, missing_left, left, right, cat_index, cat_bins, cat_map, cat_offsets,
+                   missing_bin, tree_offsets, out):
+    """out[t, i] = leaf (absolute node index) of raw row i in tree t: the per-learner outputs of a
+    weighted vote (AdaBoost), categorical splits tested as in ``predict_raw``."""
+    n = X.shape[0]
+    n_blocks = (n + _BLOCK - 1) // _BLOCK
+    for blk in prange(n_blocks):
+        lo = blk * _BLOCK
+        hi = min(lo + _BLOCK, n)
+        for t in range(tree_offsets.size - 1):
+            base = tree_offsets[t]
+            for i in range(lo, hi):
+                node = base
+                while left[node] != -1:
+                    f = feature[node]
+                    x = X[i, f]
+                    if np.isnan(x):
+                        go_left = missing_left[node] == 1
+                    elif cat_index[node] >= 0:
+                        b = category_bin(x, cat_map[cat_offsets[f]:cat_offsets[f + 1]], missing_bin)
+                        if b == missing_bin:
+                            go_left = missing_left[node] == 1
+                        else:
+                            go_left = _in_set(cat_bins, cat_index[node], b)
+                    else:
+                        go_left = x <= threshold[node]
+                    node = base + (left[node] if go_left else right[node])
+                out[t, i] = node
+
+
+@njit(parallel=True, cache=True)
 def predict_values(X, feature, threshold, missing_left, left, right, values, tree_offsets, out):
     """out[i, :] += values[leaf of row i in tree t, :] over all trees (numeric splits, unpacked tables)."""
     n = X.shape[0]
@@ -247,4 +278,14 @@ def forest_predict_values(forest, X):
         raise ValueError("a forest with categorical splits needs packed nodes (right child = left + 1)")
     predict_values(X, nd["feature"], nd["threshold"], nd["missing_left"], nd["left"], nd["right"],
                    forest.values, forest.tree_offsets, out)
+    return out
+
+
+def forest_leaves(forest, X):
+    """Leaf (absolute node index) of every row in every tree, shape (n_trees, n_samples)."""
+    out = np.empty((forest.n_trees, X.shape[0]), dtype=np.int64)
+    nd, cats = forest.nodes, forest.categories
+    predict_leaves(X, nd["feature"], nd["threshold"], nd["missing_left"], nd["left"], nd["right"],
+                   nd["cat_index"], forest.cat_bins, cats.map_flat, cats.map_offsets, cats.missing_bin,
+                   forest.tree_offsets, out)
     return out

@@ -39,7 +39,8 @@ semantics: ``class_weight`` reweights, it does not resample).
 AdaBoost hook
 -------------
 ``_fit_binned(X_tiles, mapper, y_enc, sample_weight, rng)`` fits THIS estimator's tree(s) on data
-already binned by ``mapper`` (a fitted ``BinMapper`` without categorical features): ``y_enc`` holds
+already binned by ``mapper`` (a fitted ``BinMapper``; its categorical features, binned with
+``category_ranges=True``, are split by category sets as in ``fit``): ``y_enc`` holds
 float class indices for classifiers -- the caller sets ``classes_`` / ``n_classes_`` first -- or float
 targets for regressors; ``sample_weight`` (n,) or None (rows of weight 0 are left out); ``rng`` a
 ``RandomState`` seeding the tree. It sets ``n_features_in_`` and the fitted forest, so ``predict`` /
@@ -361,17 +362,19 @@ class BaseCART(BaseEstimator):
         from ._boosting_base import BaseBoost
         return BaseBoost._categorical_indices(self, n_features)
 
-    def _code_order(self, mapper, X):
-        """Categorical features with more categories than ``max_bin``: binned by ranges of codes, their
-        split search follows code order (each bin holds several categories, so a category's own mean is
-        not known); None when there are none."""
+    @staticmethod
+    def _code_order(mapper):
+        """Categorical features binned by ranges of codes (more categories than ``max_bin``): their split
+        search follows code order (each bin holds several categories, so a category's own mean is not
+        known); None when there are none. Read from the map: a range-binned feature maps more codes than
+        it has bins."""
         cat = np.flatnonzero(mapper.is_categorical_)
-        if self.max_bin is None or X is None or not cat.size:
+        if not cat.size:
             return None
         mask = np.zeros(mapper.is_categorical_.size, dtype=bool)
         for f in cat:
-            codes = X[:, f]
-            mask[f] = np.unique(codes[~np.isnan(codes)]).size > self.max_bin
+            mapping = mapper.category_maps_[f]
+            mask[f] = np.count_nonzero(mapping >= 0) > int(mapping.max(initial=-1)) + 1
         return mask if mask.any() else None
 
     def _bin(self, X, weight, seed):
@@ -395,9 +398,6 @@ class BaseCART(BaseEstimator):
         """AdaBoost hook (module docstring): fit on binned rows; classes_ set by the caller."""
         self._check_params()
         _check_bin_dtype(mapper)
-        if np.any(mapper.is_categorical_):
-            raise ValueError("CART trees split bins by order: bin categorical columns as numbers "
-                             "(BinMapper.fit without categorical=)")
         y_enc = np.asarray(y_enc, dtype=np.float64)
         cf = self._class_factors(y_enc)
         w = sample_weight if cf is None else (cf if sample_weight is None else sample_weight * cf)
@@ -453,7 +453,7 @@ class BaseCART(BaseEstimator):
             extra=self._is_extra(), seeds=np.asarray(seeds, dtype=np.int64),
             # scikit-learn's rule: features without missing values in training send them to the larger child
             missing_to_larger=None if X is None else ~np.isnan(X).any(axis=0),
-            code_order=self._code_order(mapper, X),
+            code_order=self._code_order(mapper),
             n_threads=resolve_n_jobs(self.n_jobs), **extra_args)
         if self.max_bin is None and X is not None:
             _set_local_thresholds(packed, X, row_sets, _categories(mapper))

@@ -38,39 +38,19 @@ from .._schema import Schema
 from .._threads import numba_threads, resolve_n_jobs
 from .._validation import check_fit_X_y, check_predict_X, check_weights
 from ..data import BinMapper
-from ._cart_base import _default_missing_side
+from .._engine.predict import forest_leaves
+from .._engine.tree import Forest
+from ._cart_base import _check_bin_dtype, _default_missing_side, _tree_dicts
 from ._outputs import check_classes
 
-_BLOCK = 1024
 _PREDICT_ROWS = 16384  # rows predicted at a time: bounds the (learners x rows) tables
 _LOSSES = ("linear", "square", "exponential")
 _MAX_FEATURES = np.iinfo(np.int32).max
 
 
 # --------------------------------------------------------------------------- #
-# Leaf lookup of many trees at once (raw X)
+# Votes
 # --------------------------------------------------------------------------- #
-
-@njit(parallel=True, cache=True)
-def _leaves_raw(X, feature, threshold, missing_left, left, right, roots, out):
-    """out[t, i] = leaf node (global index) of raw row i in the tree rooted at ``roots[t]``; child
-    indices are relative to the root (the predictor's ``x <= threshold`` test, NaN follows
-    ``missing_left``)."""
-    n = X.shape[0]
-    for blk in prange((n + _BLOCK - 1) // _BLOCK):
-        for t in range(roots.size):
-            base = roots[t]
-            for i in range(blk * _BLOCK, min(blk * _BLOCK + _BLOCK, n)):
-                node = base
-                while left[node] != -1:
-                    x = X[i, feature[node]]
-                    if np.isnan(x):
-                        go_left = missing_left[node] == 1
-                    else:
-                        go_left = x <= threshold[node]
-                    node = base + (left[node] if go_left else right[node])
-                out[t, i] = node
-
 
 @njit(parallel=True, cache=True)
 def _add_votes(pred, weights, n_classes, out):
@@ -93,15 +73,13 @@ def _tree_of(learner):
 
 
 def _stack_trees(learners):
-    """One node table for all learners: (nodes, values, roots)."""
-    tables = [_tree_of(est) for est in learners]
-    sizes = [nodes["left"].size for nodes, _ in tables]
-    roots = np.zeros(len(tables), dtype=np.int64)
-    np.cumsum(sizes[:-1], out=roots[1:])
-    nodes = {name: np.concatenate([t[0][name] for t in tables])
-             for name in ("feature", "threshold", "missing_left", "left", "right")}
-    values = np.concatenate([t[1] for t in tables])
-    return nodes, values, roots
+    """One Forest of all learners' trees (their category maps are the booster's, shared by all), for
+    walking them together: (forest, values) with ``values`` the leaf-value table."""
+    for est in learners:
+        _tree_of(est)
+    trees = [tree for est in learners for tree in _tree_dicts(est._forest)]
+    forest = Forest.from_trees(trees, np.zeros(len(trees), dtype=np.int32), learners[0]._forest.categories)
+    return forest, forest.values
 
 
 # --------------------------------------------------------------------------- #
@@ -133,6 +111,12 @@ class _BaseAdaBoost(BaseEstimator):
         validate_params(self)
         resolve_n_jobs(self.n_jobs)
 
+    def _categorical_indices(self, n_features):
+        """Features split by category sets: a frame's categorical columns plus those named by index, name
+        or mask (the rule of the trees and boosters)."""
+        from ._boosting_base import BaseBoost
+        return BaseBoost._categorical_indices(self, n_features)
+
     # ------------------------------------------------------------------ fit
     def fit(self, X, y, sample_weight=None):
         """Boost ``n_estimators`` learners on (X, y); ``sample_weight`` are the starting weights."""
@@ -152,9 +136,11 @@ class _BaseAdaBoost(BaseEstimator):
 
     def _boost_all(self, X, y_enc, sw_user, base, rng):
         sw0 = sw_user / sw_user.sum()
-        mapper = BinMapper(self.max_bin, random_state=rng.randint(np.iinfo(np.int32).max))
-        # every column by order, as the CART trees bin it (categorical codes split like numbers)
-        Xb = mapper.fit(X, sw0).transform(X)
+        # categories binned as themselves, as the CART trees' own fit bins them (past max_bin: ranges of codes)
+        mapper = BinMapper(self.max_bin, random_state=rng.randint(np.iinfo(np.int32).max), category_ranges=True)
+        mapper.fit(X, sw0, categorical=self._categorical_indices(X.shape[1]))
+        _check_bin_dtype(mapper)
+        Xb = mapper.transform(X)
         has_nan = np.isnan(X).any(axis=0)
         self.estimators_ = []
         self.estimator_weights_ = np.zeros(self.n_estimators, dtype=np.float64)
@@ -207,15 +193,13 @@ class _BaseAdaBoost(BaseEstimator):
         X is validated once, the learners' trees are walked together, a block of rows at a time."""
         check_is_fitted(self, "estimators_")
         X = check_predict_X(self, X)
-        nodes, values, roots = _stack_trees(self.estimators_)
+        forest, values = _stack_trees(self.estimators_)
 
         def blocks():
             for lo in range(0, X.shape[0], block):
                 rows = slice(lo, min(lo + block, X.shape[0]))
-                leaves = np.empty((roots.size, rows.stop - lo), dtype=np.int64)
                 with numba_threads(self.n_jobs):
-                    _leaves_raw(X[rows], nodes["feature"], nodes["threshold"], nodes["missing_left"],
-                                nodes["left"], nodes["right"], roots, leaves)
+                    leaves = forest_leaves(forest, X[rows])
                 yield rows, self._learner_outputs(values, leaves)
         return X.shape[0], blocks()
 
@@ -262,6 +246,8 @@ class _BaseAdaBoost(BaseEstimator):
         if not isinstance(state, dict) or not keys <= set(state) <= keys | {"feature_names_in_"}:
             raise ValueError(f"model state fields do not match a {cls.__name__}")
         params = state["params"]
+        if isinstance(params, dict) and "categorical_features" not in params:
+            params = dict(params, categorical_features="auto")  # files written before the parameter
         if not isinstance(params, dict) or set(params) != set(cls().get_params(deep=False)):
             raise ValueError(f"params do not match the parameters of {cls.__name__}")
         params = dict(params, estimator=_estimator_from_spec(params["estimator"]))
@@ -337,6 +323,9 @@ class _BaseAdaBoost(BaseEstimator):
                     or (names is not None and list(learner_names) != list(names)):
                 raise ValueError("a learner's feature names do not match feature_names_in_")
             _tree_of(learner)  # one CART tree each
+            if est.estimators_ and not _same_categories(learner._forest.categories,
+                                                        est.estimators_[0]._forest.categories):
+                raise ValueError("the learners' category maps differ (the data is binned once for all)")
             learner._schema = est._schema
             est.estimators_.append(learner)
         est.estimator_weights_ = weights
@@ -369,6 +358,12 @@ class AdaBoostClassifier(ClassifierMixin, _BaseAdaBoost):
     max_bin : int, default=255
         Most value bins per feature, up to 65535; missing values (NaN) get a bin of their own. With more
         bins than a column has distinct values every value is a bin: scikit-learn's exact thresholds.
+    categorical_features : "auto", array of int or str, bool mask or None, default="auto"
+        Features the learners split by category sets (categories ordered by the weighted mean target,
+        as the silva trees' own fit): a frame's categorical columns (category dtype, text, Arrow
+        dictionaries) always, plus those named by index, name or mask; codes must be non-negative
+        integers. Categories unseen in training follow missing values. The learner's own
+        ``categorical_features`` is not used (the data is binned once by this booster).
     random_state : int, RandomState or None
         Seeds the binning sample and every learner's ``random_state``.
     n_jobs : int or None, default=None
@@ -393,11 +388,12 @@ class AdaBoostClassifier(ClassifierMixin, _BaseAdaBoost):
     _is_classifier = True
 
     def __init__(self, estimator=None, *, n_estimators=50, learning_rate=1.0, max_bin=255,
-                 random_state=None, n_jobs=None):
+                 categorical_features="auto", random_state=None, n_jobs=None):
         self.estimator = estimator
         self.n_estimators = n_estimators
         self.learning_rate = learning_rate
         self.max_bin = max_bin
+        self.categorical_features = categorical_features
         self.random_state = random_state
         self.n_jobs = n_jobs
 
@@ -540,6 +536,12 @@ class AdaBoostRegressor(RegressorMixin, _BaseAdaBoost):
     max_bin : int, default=255
         Most value bins per feature, up to 65535; missing values (NaN) get a bin of their own. With more
         bins than a column has distinct values every value is a bin: scikit-learn's exact thresholds.
+    categorical_features : "auto", array of int or str, bool mask or None, default="auto"
+        Features the learners split by category sets (categories ordered by the weighted mean target,
+        as the silva trees' own fit): a frame's categorical columns (category dtype, text, Arrow
+        dictionaries) always, plus those named by index, name or mask; codes must be non-negative
+        integers. Categories unseen in training follow missing values. The learner's own
+        ``categorical_features`` is not used (the data is binned once by this booster).
     random_state : int, RandomState or None
         Seeds the binning sample and every learner's ``random_state``.
     n_jobs : int or None, default=None
@@ -561,12 +563,13 @@ class AdaBoostRegressor(RegressorMixin, _BaseAdaBoost):
     """
 
     def __init__(self, estimator=None, *, n_estimators=50, learning_rate=1.0, loss="linear", max_bin=255,
-                 random_state=None, n_jobs=None):
+                 categorical_features="auto", random_state=None, n_jobs=None):
         self.estimator = estimator
         self.n_estimators = n_estimators
         self.learning_rate = learning_rate
         self.loss = loss
         self.max_bin = max_bin
+        self.categorical_features = categorical_features
         self.random_state = random_state
         self.n_jobs = n_jobs
 
@@ -676,6 +679,12 @@ def _check_forest_arrays(forest):
         tables.append(forest["values"])
     if not all(isinstance(t, np.ndarray) for t in tables):
         raise ValueError("a learner's node tables must be arrays")
+
+
+def _same_categories(a, b):
+    return a.missing_bin == b.missing_bin and all(
+        np.array_equal(x, y) for x, y in ((a.is_categorical, b.is_categorical), (a.map_flat, b.map_flat),
+                                          (a.map_offsets, b.map_offsets)))
 
 
 def _learner_weights(sw, sw0, sw_user):
