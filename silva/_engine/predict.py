@@ -1,4 +1,5 @@
 """Compiled prediction over a forest's flat node arrays, parallel over blocks of rows."""
+import numba
 import numpy as np
 from numba import njit, prange
 
@@ -256,10 +257,12 @@ def forest_add_binned(forest, X_tiles, missing_bin, raw, t_begin, t_end):
 
 
 def _deep_block(n_rows):
-    """Rows per task for deep trees: thousands of rows walk one tree while its nodes are in cache
-    (a 12k-node tree is 200 KB packed); measured on 100k rows x 100 forest trees, blocks of 4096 rows
-    predict 4x faster than blocks of 64. Smaller blocks only to give every thread work."""
-    return int(min(4096, max(64, n_rows // 16)))
+    """Rows per task for deep trees: each thread walks one contiguous share of the rows through one tree
+    after another. A forest tree's packed nodes fit in a core's L2 (a 40k-node tree is 640 KB) while the
+    rows stream through in order, which the prefetcher follows; smaller blocks re-read every tree per
+    block instead. Measured on 200k rows x 100 extra trees (4M nodes), 2 threads: blocks of 4096 rows
+    3.09 s, 16384 2.42 s, one share per thread 1.98 s (one thread, 20 trees: 0.89 / 0.83 / 0.66 s)."""
+    return int(max(64, -(-n_rows // max(1, numba.get_num_threads()))))
 
 
 def forest_predict_values(forest, X):
