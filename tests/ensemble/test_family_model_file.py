@@ -73,7 +73,7 @@ def _with_missing(X, seed, share=0.05):
 
 def _fit_models():
     """{kind: (fitted model, X)}: small models of every estimator of the family, between them with
-    missing values, string labels, frames (feature names), categorical splits (GBDT), early stopping
+    missing values, string labels, frames (feature names), categorical splits (GBDT, AdaBoost), early stopping
     and every GBDT loss."""
     X, y = load_iris(return_X_y=True)
     X = X.copy()
@@ -107,7 +107,7 @@ def _fit_models():
             silva.DecisionTreeClassifier(max_depth=2, criterion="entropy"), n_estimators=4, learning_rate=0.5,
             random_state=0).fit(X, labels), X),
         "ada_regression": (silva.AdaBoostRegressor(n_estimators=4, loss="exponential", random_state=0).fit(
-            Xd, yd), Xd),
+            Xc, yd), Xc),
     }
     return models
 
@@ -138,6 +138,7 @@ def test_every_kind_and_class_is_covered(models):
         "DecisionTreeRegressor", "RandomForestClassifier", "ExtraTreesRegressor", "BoostClassifier",
         "BoostRegressor"}
     assert models["gbdt_quantile"][0]._forest.cat_bins.shape[0] > 0  # categorical splits are fuzzed too
+    assert any(est._forest.cat_bins.shape[0] > 0 for est in models["ada_regression"][0].estimators_)
     assert models["gbdt_huber"][0].best_iteration_ is not None
 
 
