@@ -181,6 +181,19 @@ def titanic_model(tmp_path_factory):
     return model_path
 
 
+def test_a_closed_output_pipe_stops_quietly(titanic_model):
+    """``silva inspect MODEL | head -0``: the reader is gone before the first write. The command stops
+    with status 1 and no error message (a broken pipe is not the user's mistake)."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        proc = subprocess.run([sys.executable, "-m", "silva.cli", "inspect", str(titanic_model)], stdout=write_end,
+                              stderr=subprocess.PIPE, text=True, timeout=600)
+    finally:
+        os.close(write_end)
+    assert proc.returncode == 1 and proc.stderr == ""
+
+
 def error_of(capsys, argv, code=2):
     assert cli.main([str(a) for a in argv]) == code
     return one_error_line(capsys.readouterr().err)

@@ -54,15 +54,15 @@ def main(argv=None) -> int:
             raise
         print(f"silva: error: {exc}", file=sys.stderr)
         return exc.code
+    except BrokenPipeError:  # e.g. piped into head: stop quietly (before OSError, its base class)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
     except (ValueError, TypeError, OSError, ImportError, KeyError) as exc:
         if debug:
             raise
         print(f"silva: error: {_one_line(exc)}", file=sys.stderr)
         return 2
-    except BrokenPipeError:  # e.g. piped into head: stop quietly
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        return 1
     except KeyboardInterrupt:
         print("silva: interrupted", file=sys.stderr)
         return 130
