@@ -14,6 +14,54 @@ def _in_set(cat_bins, k, b):
     return (cat_bins[k, b >> 5] >> (b & 31)) & 1 == 1
 
 
+@njit(cache=True, inline="always")
+def raw_goes_left(x, node, feature, threshold, missing_left, cat_index, cat_bins, cat_map, cat_offsets,
+                  missing_bin):
+    """Whether raw value x of the node's feature goes left: NaN and categories unseen in training follow
+    the missing side; a categorical split tests the category's training bin against its set."""
+    if np.isnan(x):
+        return missing_left[node] == 1
+    k = cat_index[node]
+    if k >= 0:
+        f = feature[node]
+        b = category_bin(x, cat_map[cat_offsets[f]:cat_offsets[f + 1]], missing_bin)
+        if b == missing_bin:
+            return missing_left[node] == 1
+        return _in_set(cat_bins, k, b)
+    return x <= threshold[node]
+
+
+@njit(cache=True, inline="always")
+def raw_leaf(X, i, base, feature, threshold, missing_left, left, right, cat_index, cat_bins, cat_map, cat_offsets,
+             missing_bin):
+    """Leaf (absolute index) reached by raw row i in the tree rooted at ``base`` (field arrays; children
+    relative to the root)."""
+    node = base
+    while left[node] != -1:
+        go_left = raw_goes_left(X[i, feature[node]], node, feature, threshold, missing_left, cat_index, cat_bins,
+                                cat_map, cat_offsets, missing_bin)
+        node = base + (left[node] if go_left else right[node])
+    return node
+
+
+@njit(cache=True, inline="always")
+def binned_leaf(X_tiles, i, base, missing_bin, feature, bin_threshold, missing_left, left, right, cat_index,
+                cat_bins):
+    """Leaf (absolute index) reached by row i of data binned with the training thresholds (tiles)."""
+    node = base
+    while left[node] != -1:
+        f = feature[node]
+        b = X_tiles[f // TILE, i, f % TILE]
+        if b == missing_bin:
+            go_left = missing_left[node] == 1
+        elif cat_index[node] >= 0:
+            go_left = _in_set(cat_bins, cat_index[node], b)
+        else:
+            go_left = b <= bin_threshold[node]
+        node = base + (left[node] if go_left else right[node])
+    return node
+
+
 @njit(parallel=True, cache=True)
 def predict_raw(X, feature, threshold, missing_left, left, right, value, cat_index, cat_bins, is_cat,
                 cat_map, cat_offsets, missing_bin, tree_offsets, tree_output, t_begin, t_end, out):
@@ -30,21 +78,8 @@ def predict_raw(X, feature, threshold, missing_left, left, right, value, cat_ind
             base = tree_offsets[t]
             k = tree_output[t]
             for i in range(lo, hi):
-                node = base
-                while left[node] != -1:
-                    f = feature[node]
-                    x = X[i, f]
-                    if np.isnan(x):
-                        go_left = missing_left[node] == 1
-                    elif cat_index[node] >= 0:
-                        b = category_bin(x, cat_map[cat_offsets[f]:cat_offsets[f + 1]], missing_bin)
-                        if b == missing_bin:
-                            go_left = missing_left[node] == 1
-                        else:
-                            go_left = _in_set(cat_bins, cat_index[node], b)
-                    else:
-                        go_left = x <= threshold[node]
-                    node = base + (left[node] if go_left else right[node])
+                node = raw_leaf(X, i, base, feature, threshold, missing_left, left, right, cat_index, cat_bins,
+                                cat_map, cat_offsets, missing_bin)
                 out[i, k] += value[node]
 
 
@@ -147,27 +182,15 @@ def predict_leaves(X, feature, threshold, missing_left, left, right, cat_index, 
         for t in range(tree_offsets.size - 1):
             base = tree_offsets[t]
             for i in range(lo, hi):
-                node = base
-                while left[node] != -1:
-                    f = feature[node]
-                    x = X[i, f]
-                    if np.isnan(x):
-                        go_left = missing_left[node] == 1
-                    elif cat_index[node] >= 0:
-                        b = category_bin(x, cat_map[cat_offsets[f]:cat_offsets[f + 1]], missing_bin)
-                        if b == missing_bin:
-                            go_left = missing_left[node] == 1
-                        else:
-                            go_left = _in_set(cat_bins, cat_index[node], b)
-                    else:
-                        go_left = x <= threshold[node]
-                    node = base + (left[node] if go_left else right[node])
-                out[t, i] = node
+                out[t, i] = raw_leaf(X, i, base, feature, threshold, missing_left, left, right, cat_index, cat_bins,
+                                     cat_map, cat_offsets, missing_bin)
 
 
 @njit(parallel=True, cache=True)
-def predict_values(X, feature, threshold, missing_left, left, right, values, tree_offsets, out):
-    """out[i, :] += values[leaf of row i in tree t, :] over all trees (numeric splits, unpacked tables)."""
+def predict_values(X, feature, threshold, missing_left, left, right, cat_index, cat_bins, cat_map, cat_offsets,
+                   missing_bin, values, tree_offsets, out):
+    """out[i, :] += values[leaf of row i in tree t, :] over all trees (field arrays: tables that cannot be
+    packed)."""
     n = X.shape[0]
     n_blocks = (n + _BLOCK - 1) // _BLOCK
     for blk in prange(n_blocks):
@@ -176,14 +199,8 @@ def predict_values(X, feature, threshold, missing_left, left, right, values, tre
         for t in range(tree_offsets.size - 1):
             base = tree_offsets[t]
             for i in range(lo, hi):
-                node = base
-                while left[node] != -1:
-                    x = X[i, feature[node]]
-                    if np.isnan(x):
-                        go_left = missing_left[node] == 1
-                    else:
-                        go_left = x <= threshold[node]
-                    node = base + (left[node] if go_left else right[node])
+                node = raw_leaf(X, i, base, feature, threshold, missing_left, left, right, cat_index, cat_bins,
+                                cat_map, cat_offsets, missing_bin)
                 for k in range(values.shape[1]):
                     out[i, k] += values[node, k]
 
@@ -201,18 +218,27 @@ def predict_binned(X_tiles, missing_bin, feature, bin_threshold, missing_left, l
             base = tree_offsets[t]
             k = tree_output[t]
             for i in range(lo, hi):
-                node = base
-                while left[node] != -1:
-                    f = feature[node]
-                    b = X_tiles[f // TILE, i, f % TILE]
-                    if b == missing_bin:
-                        go_left = missing_left[node] == 1
-                    elif cat_index[node] >= 0:
-                        go_left = _in_set(cat_bins, cat_index[node], b)
-                    else:
-                        go_left = b <= bin_threshold[node]
-                    node = base + (left[node] if go_left else right[node])
+                node = binned_leaf(X_tiles, i, base, missing_bin, feature, bin_threshold, missing_left, left, right,
+                                   cat_index, cat_bins)
                 out[i, k] += value[node]
+
+
+@njit(parallel=True, cache=True)
+def predict_binned_values(X_tiles, missing_bin, feature, bin_threshold, missing_left, left, right, cat_index,
+                          cat_bins, values, tree_offsets, out):
+    """out[i, :] += values[leaf of binned row i in tree t, :] over all trees (CART-family forests on their
+    training bins: AdaBoost's rounds)."""
+    n = X_tiles.shape[1]
+    for blk in prange((n + _BLOCK - 1) // _BLOCK):
+        lo = blk * _BLOCK
+        hi = min(lo + _BLOCK, n)
+        for t in range(tree_offsets.size - 1):
+            base = tree_offsets[t]
+            for i in range(lo, hi):
+                node = binned_leaf(X_tiles, i, base, missing_bin, feature, bin_threshold, missing_left, left, right,
+                                   cat_index, cat_bins)
+                for k in range(values.shape[1]):
+                    out[i, k] += values[node, k]
 
 
 @njit(parallel=True, cache=True)
@@ -277,10 +303,10 @@ def forest_predict_values(forest, X):
                        forest.tree_offsets, forest.tree_output, nd["value"], forest.values, 0, forest.n_trees,
                        _deep_block(X.shape[0]), out)
         return out
-    if np.any(nd["cat_index"] >= 0):
-        raise ValueError("a forest with categorical splits needs packed nodes (right child = left + 1)")
-    predict_values(X, nd["feature"], nd["threshold"], nd["missing_left"], nd["left"], nd["right"],
-                   forest.values, forest.tree_offsets, out)
+    cats = forest.categories
+    predict_values(X, nd["feature"], nd["threshold"], nd["missing_left"], nd["left"], nd["right"], nd["cat_index"],
+                   forest.cat_bins, cats.map_flat, cats.map_offsets, cats.missing_bin, forest.values,
+                   forest.tree_offsets, out)
     return out
 
 

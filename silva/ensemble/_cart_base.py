@@ -62,7 +62,7 @@ from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.validation import check_is_fitted
 
 from .._engine.dfs_grower import grow_forest_packed, unpack_trees
-from .._engine.predict import forest_predict_values
+from .._engine.predict import forest_predict_values, predict_binned_values
 from .._engine.tree import NODE_FIELDS, Categories, Forest
 from .._params import validate_cart_params
 from .._schema import Schema
@@ -70,8 +70,7 @@ from .._threads import numba_threads, resolve_n_jobs
 from .._validation import check_fit_X_y, check_predict_X, check_weights
 from ._outputs import check_classes
 from ..data import BinMapper
-from ._cart_kernels import (_bin_bounds, _ccp_prune, _hash_rows, _local_thresholds, _oob_values,
-                            _values_binned)
+from ._cart_kernels import _bin_bounds, _ccp_prune, _hash_rows, _local_thresholds, _oob_values
 
 MAX_INT = np.iinfo(np.int32).max
 _MAX_FEATURES = np.iinfo(np.int32).max  # feature indices are int32 in the node table
@@ -499,7 +498,7 @@ class BaseCART(BaseEstimator):
         nd = f.nodes
         out = np.zeros((X_tiles.shape[1], f.values.shape[1]))
         with numba_threads(self.n_jobs):
-            _values_binned(X_tiles, int(missing_bin), nd["feature"], nd["bin_threshold"], nd["missing_left"],
+            predict_binned_values(X_tiles, int(missing_bin), nd["feature"], nd["bin_threshold"], nd["missing_left"],
                            nd["left"], nd["right"], nd["cat_index"], f.cat_bins, f.values, f.tree_offsets, out)
         return out
 

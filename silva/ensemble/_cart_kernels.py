@@ -1,17 +1,13 @@
 """Compiled helpers of the CART family (``_cart_base``): row hashing for the bootstrap, prediction of
-binned rows (AdaBoost's rounds) and of out-of-bag rows, exact mode's node-local thresholds, the bins'
-value ranges (extra trees) and minimal cost-complexity pruning.
-
-Categorical splits route a row as the forest predictor does: the category's training bin (unseen
-categories and NaN: the missing side) tested against the node's bitset in ``cat_bins``.
-"""
+out-of-bag rows, exact mode's node-local thresholds, the bins' value ranges (extra trees) and minimal
+cost-complexity pruning. Rows are routed by the engine's walkers (``_engine/predict.raw_leaf``)."""
 import heapq
 
 import numpy as np
 from numba import njit, prange
 
 from .._dtypes import TILE
-from ..data.binning import category_bin
+from .._engine.predict import raw_goes_left, raw_leaf
 
 _BLOCK = 64  # rows walked together through each tree (cache reuse), as the engine's predictors
 
@@ -36,54 +32,6 @@ def _hash_rows(bits, ybits, out):
         out[i] = h
 
 
-@njit(cache=True, inline="always")
-def _in_set(cat_bins, k, b):
-    return (cat_bins[k, b >> 5] >> (b & 31)) & 1 == 1
-
-
-@njit(cache=True, inline="always")
-def _raw_goes_left(x, node, feature, threshold, missing_left, cat_index, cat_bins, cat_map, cat_offsets,
-                   missing_bin):
-    """Whether raw value x of the node's feature goes left: NaN and categories unseen in training follow
-    the missing side; a categorical split tests the category's training bin against its set."""
-    if np.isnan(x):
-        return missing_left[node] == 1
-    k = cat_index[node]
-    if k >= 0:
-        f = feature[node]
-        b = category_bin(x, cat_map[cat_offsets[f]:cat_offsets[f + 1]], missing_bin)
-        if b == missing_bin:
-            return missing_left[node] == 1
-        return _in_set(cat_bins, k, b)
-    return x <= threshold[node]
-
-
-@njit(parallel=True, cache=True)
-def _values_binned(X_tiles, missing_bin, feature, bin_threshold, missing_left, left, right, cat_index, cat_bins,
-                   values, tree_offsets, out):
-    """out[i, :] += values[leaf of binned row i in tree t] over all trees (the training bins)."""
-    n = X_tiles.shape[1]
-    for blk in prange((n + _BLOCK - 1) // _BLOCK):
-        lo = blk * _BLOCK
-        hi = min(lo + _BLOCK, n)
-        for t in range(tree_offsets.size - 1):
-            base = tree_offsets[t]
-            for i in range(lo, hi):
-                node = base
-                while left[node] != -1:
-                    f = feature[node]
-                    b = X_tiles[f // TILE, i, f % TILE]
-                    if b == missing_bin:
-                        go_left = missing_left[node] == 1
-                    elif cat_index[node] >= 0:
-                        go_left = _in_set(cat_bins, cat_index[node], b)
-                    else:
-                        go_left = b <= bin_threshold[node]
-                    node = base + (left[node] if go_left else right[node])
-                for k in range(values.shape[1]):
-                    out[i, k] += values[node, k]
-
-
 @njit(parallel=True, cache=True)
 def _oob_values(X, feature, threshold, missing_left, left, right, cat_index, cat_bins, cat_map, cat_offsets,
                 missing_bin, values, tree_offsets, t_begin, inbag, out, n_pred):
@@ -99,11 +47,8 @@ def _oob_values(X, feature, threshold, missing_left, left, right, cat_index, cat
             for i in range(lo, hi):
                 if inbag[tt, i]:
                     continue
-                node = base
-                while left[node] != -1:
-                    go_left = _raw_goes_left(X[i, feature[node]], node, feature, threshold, missing_left,
-                                             cat_index, cat_bins, cat_map, cat_offsets, missing_bin)
-                    node = base + (left[node] if go_left else right[node])
+                node = raw_leaf(X, i, base, feature, threshold, missing_left, left, right, cat_index, cat_bins,
+                                cat_map, cat_offsets, missing_bin)
                 for k in range(values.shape[1]):
                     out[i, k] += values[node, k]
                 n_pred[i] += 1
@@ -127,7 +72,7 @@ def _local_thresholds(X, feature, threshold, missing_left, left, right, cat_inde
             while left[base + node] != -1:
                 g = base + node
                 x = X[i, feature[g]]
-                go_left = _raw_goes_left(x, g, feature, threshold, missing_left, cat_index, cat_bins, cat_map,
+                go_left = raw_goes_left(x, g, feature, threshold, missing_left, cat_index, cat_bins, cat_map,
                                          cat_offsets, missing_bin)
                 if not np.isnan(x) and cat_index[g] < 0:
                     if go_left:
