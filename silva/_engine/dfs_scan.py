@@ -195,6 +195,19 @@ def _eval_threshold(kbs, off, t2, w2, src, m, t, n_miss, K, classification, miss
 
 
 @njit(cache=True)
+def _bin_order(kbs, o, m, keys, order_buf):
+    """The node's bins kbs[o:o + m] copied to keys[:m] and their stable sort order (an insertion sort into
+    ``order_buf`` for very few rows, else a merge sort)."""
+    for p in range(np.uint64(m)):
+        keys[p] = kbs[o + p]
+    if m <= _INSERTION:
+        order = order_buf[:m]
+        _insertion_argsort(keys, m, order)
+        return order
+    return np.argsort(keys[:m], kind="mergesort")
+
+
+@njit(cache=True)
 def _entries(kbs, off, t2, w2, src, m, b_min, b_max, K, classification, missing_bin, keys, order_buf,
              bins_sorted, stat_rows, cnt_rows, hist, hist_cnt):
     """The node's rows of one feature as the sorted entries ``_scan_sorted`` reads; returns their count.
@@ -207,13 +220,7 @@ def _entries(kbs, off, t2, w2, src, m, b_min, b_max, K, classification, missing_
     s = np.uint64(src)
     um = np.uint64(m)
     if m <= _SMALL or b_max - b_min > 4 * m:
-        for p in range(um):
-            keys[p] = kbs[o + p]
-        if m <= _INSERTION:
-            order = order_buf[:m]
-            _insertion_argsort(keys, m, order)
-        else:
-            order = np.argsort(keys[:m], kind="mergesort")
+        order = _bin_order(kbs, o, m, keys, order_buf)
         for p in range(m):
             q = s + np.uint64(order[p])
             bins_sorted[p] = keys[order[p]]
@@ -270,13 +277,7 @@ def _entries2(kbs, off, t2, w2, src, m, b_min, b_max, missing_bin, keys, order_b
     s = np.uint64(src)
     um = np.uint64(m)
     if m <= _SMALL or b_max - b_min > 4 * m:
-        for p in range(um):
-            keys[p] = kbs[o + p]
-        if m <= _INSERTION:
-            order = order_buf[:m]
-            _insertion_argsort(keys, m, order)
-        else:
-            order = np.argsort(keys[:m], kind="mergesort")
+        order = _bin_order(kbs, o, m, keys, order_buf)
         for p in range(m):
             q = s + np.uint64(order[p])
             bins_sorted[p] = keys[order[p]]
