@@ -294,22 +294,24 @@ def _scratch(n_workers, n_max, itemsize_dtype, K, missing_bin, extra):
 @njit(parallel=True, cache=True)
 def grow_trees(X_flat, stride, n_features, missing_bin, row_sets, row_offsets, weight_sets, targets,
                K, classification, criterion, max_depth, min_samples_split, min_samples_leaf, min_weight_leaf,
-               min_gain, max_features, extra, bin_lo, bin_hi, bin_mid, is_cat, code_order, seeds, node_offsets,
+               min_gain, max_features, extra, bin_lo, bin_hi, bin_mid, is_cat, code_order, seeds, worker_bounds,
                s_rows2, s_w2,
                s_t2, s_kbs, s_kbest, s_keys, s_bins_sorted, s_stat_rows, s_cnt_rows, s_hist, s_hist_cnt,
                out_feature, out_bin, out_missing_left, out_left, out_right, out_value, out_gain, out_cover,
-               out_count, out_cat_split, out_cat_words, n_nodes_out):
-    """Grow one tree per seed; tree t uses rows ``row_sets[row_offsets[t]:row_offsets[t+1]]`` and writes
-    its nodes from ``node_offsets[t]`` (capacity ``2 * its rows + 1``). Worker w (one per row of the
-    s_* scratch buffers, in parallel) grows trees w, w + n_workers, ...: which worker grows a tree never
-    changes it."""
+               out_count, out_cat_split, out_cat_words, node_start, n_nodes_out):
+    """Grow one tree per seed; tree t uses rows ``row_sets[row_offsets[t]:row_offsets[t+1]]``. Worker w
+    (one per row of the s_* scratch buffers, in parallel) grows trees w, w + n_workers, ... -- which
+    worker grows a tree never changes it -- writing their nodes one after the other into its region
+    ``worker_bounds[w]:worker_bounds[w + 1]`` of the out_* arrays (room for 2 * rows + 1 nodes per tree);
+    tree t's nodes start at ``node_start[t]``. The regions fill from their start, so only the nodes
+    grown are ever touched (trees of deep forests use a tenth of their room)."""
     n_workers = s_rows2.shape[0]
     for wk in prange(n_workers):
+        o = worker_bounds[wk]
+        e = worker_bounds[wk + 1]
         for t in range(wk, seeds.size, n_workers):
             a, b = row_offsets[t], row_offsets[t + 1]
-            o = node_offsets[t]
-            e = node_offsets[t + 1]
-            n_nodes_out[t] = _grow_one(
+            n_nodes = _grow_one(
                 X_flat, stride, n_features, missing_bin, row_sets[a:b], weight_sets[a:b], targets, K,
                 classification, criterion, max_depth, min_samples_split, min_samples_leaf, min_weight_leaf,
                 min_gain, max_features, extra, bin_lo, bin_hi, bin_mid, is_cat, code_order, seeds[t], s_rows2[wk],
@@ -317,6 +319,9 @@ def grow_trees(X_flat, stride, n_features, missing_bin, row_sets, row_offsets, w
                 s_cnt_rows[wk], s_hist[wk], s_hist_cnt[wk], out_feature[o:e], out_bin[o:e],
                 out_missing_left[o:e], out_left[o:e], out_right[o:e], out_value[o:e], out_gain[o:e],
                 out_cover[o:e], out_count[o:e], out_cat_split[o:e], out_cat_words[o:e])
+            node_start[t] = o
+            n_nodes_out[t] = n_nodes
+            o += n_nodes
 
 
 def _row_major(X_tiles, n_features):
@@ -355,17 +360,17 @@ def _value_ranges(mapper, bin_bounds, extra):
 
 
 @njit(parallel=True, cache=True)
-def _compact(node_offsets, n_nodes, dst, out_feature, out_bin, out_missing_left, out_left, out_right, out_value,
+def _compact(node_start, n_nodes, dst, out_feature, out_bin, out_missing_left, out_left, out_right, out_value,
              out_gain, out_cover, out_count, out_cat_split, out_cat_words, cat_dst, padded_thresholds,
              missing_to_larger, feature, threshold, bin_threshold, missing_left, left, right, value, values, gain,
              cover, count, cat_index, cat_bins):
-    """Copy tree t's nodes out_*[node_offsets[t]:+n_nodes[t]] to the packed arrays from dst[t], with the
+    """Copy tree t's nodes out_*[node_start[t]:+n_nodes[t]] to the packed arrays from dst[t], with the
     splits' raw thresholds (``padded_thresholds``: +inf past each feature's thresholds, the top value
     bin's split). Tree t's categorical splits, in node order, get the bitset rows cat_dst[t], ... of
     ``cat_bins`` (their threshold: 0). Splits on a feature f with ``missing_to_larger[f]`` send missing
     values to the child with more training rows instead of the learned side."""
     for t in prange(n_nodes.size):
-        a = node_offsets[t]
+        a = node_start[t]
         d = dst[t]
         k = cat_dst[t]
         for i in range(n_nodes[t]):
@@ -399,12 +404,14 @@ _PACKED = {"feature": np.int32, "threshold": np.float64, "cat_index": np.int32, 
            "right": np.int32, "value": np.float64, "gain": np.float64, "cover": np.float64, "count": np.float64}
 
 
-def grow_forest_packed(X_tiles, mapper, row_sets, weight_sets, targets, *, n_classes=0, criterion="squared_error",
+def grow_forest_packed(X_tiles, mapper, samples, targets, *, n_classes=0, criterion="squared_error",
                        max_depth=None, min_samples_split=2, min_samples_leaf=1, min_weight_leaf=0.0, min_gain=0.0,
                        max_features=None, extra=False, bin_bounds=None, missing_to_larger=None,
                        code_order=None, seeds, n_threads=1):
-    """Grow one tree per entry of ``row_sets`` (int arrays of rows, repeats allowed) with per-row
-    weights ``weight_sets``; ``targets``: y (regression) or class indices (``n_classes`` >= 2).
+    """Grow one tree per entry of ``samples``: (rows, weights) pairs -- int arrays of rows (repeats
+    allowed) and their weights -- in a list, or any sequence whose slices are lists of pairs (a forest's
+    bootstrap draws each batch's samples when asked, so they are never all held at once); ``targets``:
+    y (regression) or class indices (``n_classes`` >= 2).
     ``bin_bounds``: see ``_value_ranges``; ``missing_to_larger``: a mask of the features whose splits
     send missing values to the child with more training rows (scikit-learn's rule for features that had
     none in training) instead of the learned side. Categorical features (``mapper.is_categorical_``)
@@ -416,8 +423,9 @@ def grow_forest_packed(X_tiles, mapper, row_sets, weight_sets, targets, *, n_cla
     ``values`` (n_nodes, K): the mean target (K = 1) or the class distribution (K = n_classes) of each
     node, ``tree_offsets`` (n_trees + 1) and ``cat_bins`` (the categorical splits' bitsets).
 
-    Trees grow in parallel batches into scratch node buffers (2 * rows + 1 nodes each, touched only as
-    far as used), and each batch is copied into the packed arrays at once, so a forest's nodes are
+    Trees grow in parallel batches into scratch node buffers (room for 2 * rows + 1 nodes per tree; each
+    thread's trees written one after the other, so only the nodes grown are touched), and each batch is
+    copied into the packed arrays at once, so a forest's nodes are
     copied one time (growing the packed arrays when a guess of their size falls short)."""
     n_features = mapper.n_value_bins_.size
     classification = n_classes >= 2
@@ -428,33 +436,43 @@ def grow_forest_packed(X_tiles, mapper, row_sets, weight_sets, targets, *, n_cla
     X_flat, stride = _row_major(X_tiles, n_features)
     missing_to_larger = (np.zeros(n_features, dtype=np.bool_) if missing_to_larger is None
                          else np.ascontiguousarray(missing_to_larger, dtype=np.bool_))
-    n_trees = len(row_sets)
+    n_trees = len(samples)
     batch = max(1, 4 * n_threads)  # trees per parallel call: bounds the scratch node buffers
-    sizes = np.array([r.size for r in row_sets], dtype=np.int64)
-    cap = int(max((2 * sizes[i:i + batch] + 1).sum() for i in range(0, n_trees, batch))) if n_trees else 0
     is_cat = np.ascontiguousarray(mapper.is_categorical_, dtype=np.bool_)
     code_order = (np.zeros(n_features, dtype=np.bool_) if code_order is None
                   else np.ascontiguousarray(code_order, dtype=np.bool_) & is_cat)
     n_words = (mapper.missing_bin_ + 32) // 32  # bitsets over the bins (the forest's cat_bins width)
-    out = dict(feature=np.empty(cap, np.int32), bin=np.empty(cap, np.int64), missing_left=np.empty(cap, np.uint8),
-               left=np.empty(cap, np.int32), right=np.empty(cap, np.int32), value=np.empty((cap, K)),
-               gain=np.empty(cap), cover=np.empty(cap), count=np.empty(cap), cat_split=np.empty(cap, np.uint8),
-               cat_words=np.empty((cap if is_cat.any() else 0, n_words), np.uint32))
+    out = scratch = None  # scratch nodes and per-thread buffers, sized by the largest batch so far
     cat_parts = []  # each batch's categorical bitsets
     n_cat_done = 0
-    # one set of scratch buffers per thread, reused by all its trees
-    scratch = _scratch(max(1, min(n_threads, batch, n_trees)), int(sizes.max()) if n_trees else 0,
-                       X_flat.dtype, K, mapper.missing_bin_, extra)
     packed = None
     tree_offsets = np.zeros(n_trees + 1, dtype=np.int64)
     for start in range(0, n_trees, batch):
         stop = min(start + batch, n_trees)
-        rs = row_sets[start:stop]
-        ws = weight_sets[start:stop]
+        pairs = samples[start:stop]
+        rs = [r for r, _ in pairs]
+        ws = [w for _, w in pairs]
+        sizes = np.array([r.size for r in rs], dtype=np.int64)
+        cap = int((2 * sizes + 1).sum())
+        if out is None or cap > out["value"].shape[0]:
+            # room for a somewhat larger batch too: bootstrap batches differ in size, and each new
+            # allocation is touched afresh
+            cap = cap + cap // 4 if n_trees > stop else cap
+            out = dict(feature=np.empty(cap, np.int32), bin=np.empty(cap, np.int64),
+                       missing_left=np.empty(cap, np.uint8), left=np.empty(cap, np.int32),
+                       right=np.empty(cap, np.int32), value=np.empty((cap, K)), gain=np.empty(cap),
+                       cover=np.empty(cap), count=np.empty(cap), cat_split=np.empty(cap, np.uint8),
+                       cat_words=np.empty((cap if is_cat.any() else 0, n_words), np.uint32))
+        if scratch is None or int(sizes.max()) > scratch[0].shape[1] // 2:
+            # one set of scratch buffers per thread, reused by all its trees
+            scratch = _scratch(max(1, min(n_threads, batch, n_trees)), int(sizes.max()), X_flat.dtype, K,
+                               mapper.missing_bin_, extra)
         row_offsets = np.zeros(len(rs) + 1, dtype=np.int64)
-        np.cumsum(sizes[start:stop], out=row_offsets[1:])
-        node_offsets = np.zeros(len(rs) + 1, dtype=np.int64)
-        np.cumsum(2 * sizes[start:stop] + 1, out=node_offsets[1:])
+        np.cumsum(sizes, out=row_offsets[1:])
+        n_workers = scratch[0].shape[0]
+        worker_bounds = np.zeros(n_workers + 1, dtype=np.int64)
+        np.cumsum([int((2 * sizes[w::n_workers] + 1).sum()) for w in range(n_workers)], out=worker_bounds[1:])
+        node_start = np.zeros(len(rs), dtype=np.int64)
         n_nodes = np.zeros(len(rs), dtype=np.int64)
         grow_trees(X_flat, stride, n_features, mapper.missing_bin_,
                    np.concatenate(rs).astype(np.int64, copy=False), row_offsets,
@@ -462,9 +480,10 @@ def grow_forest_packed(X_tiles, mapper, row_sets, weight_sets, targets, *, n_cla
                    CRITERIA[criterion], -1 if max_depth is None else int(max_depth), int(min_samples_split),
                    int(min_samples_leaf), float(min_weight_leaf), float(min_gain), max_features, bool(extra),
                    bin_lo, bin_hi, bin_mid, is_cat, code_order, np.asarray(seeds[start:stop], dtype=np.int64),
-                   node_offsets,
+                   worker_bounds,
                    *scratch, out["feature"], out["bin"], out["missing_left"], out["left"], out["right"], out["value"],
-                   out["gain"], out["cover"], out["count"], out["cat_split"], out["cat_words"], n_nodes)
+                   out["gain"], out["cover"], out["count"], out["cat_split"], out["cat_words"], node_start, n_nodes)
+        del pairs, rs, ws
         np.cumsum(n_nodes, out=tree_offsets[start + 1:stop + 1])
         tree_offsets[start + 1:stop + 1] += tree_offsets[start]
         need = int(tree_offsets[stop])
@@ -479,12 +498,12 @@ def grow_forest_packed(X_tiles, mapper, row_sets, weight_sets, targets, *, n_cla
                     grown[name][:done] = packed[name][:done]
             packed = grown
         # the categorical splits of the batch, numbered over the forest in tree and node order
-        n_cat = np.array([np.count_nonzero(out["cat_split"][o:o + k]) for o, k in zip(node_offsets, n_nodes)],
+        n_cat = np.array([np.count_nonzero(out["cat_split"][o:o + k]) for o, k in zip(node_start, n_nodes)],
                          dtype=np.int64)
-        cat_dst = np.zeros(len(rs), dtype=np.int64)
+        cat_dst = np.zeros(n_nodes.size, dtype=np.int64)
         np.cumsum(n_cat[:-1], out=cat_dst[1:])
         batch_cats = np.empty((int(n_cat.sum()), n_words), np.uint32)
-        _compact(node_offsets, n_nodes, tree_offsets[start:stop], out["feature"], out["bin"], out["missing_left"],
+        _compact(node_start, n_nodes, tree_offsets[start:stop], out["feature"], out["bin"], out["missing_left"],
                  out["left"], out["right"], out["value"], out["gain"], out["cover"], out["count"], out["cat_split"],
                  out["cat_words"], cat_dst, mapper.padded_thresholds_, missing_to_larger, packed["feature"],
                  packed["threshold"], packed["bin_threshold"], packed["missing_left"], packed["left"],
@@ -532,5 +551,6 @@ def unpack_trees(packed):
 
 
 def grow_forest(X_tiles, mapper, row_sets, weight_sets, targets, **kwargs):
-    """``grow_forest_packed`` with the trees as a list of node tables (``unpack_trees``)."""
-    return unpack_trees(grow_forest_packed(X_tiles, mapper, row_sets, weight_sets, targets, **kwargs))
+    """``grow_forest_packed`` on listed row and weight sets, the trees as a list of node tables
+    (``unpack_trees``)."""
+    return unpack_trees(grow_forest_packed(X_tiles, mapper, list(zip(row_sets, weight_sets)), targets, **kwargs))

@@ -413,38 +413,44 @@ class BaseCART(BaseEstimator):
             raise ValueError("all sample weights are zero: no row would be learned from")
         weights = np.ones(rows.size) if w is None else w[rows]
         seed = rng.randint(MAX_INT)
-        trees = self._grow(X_tiles, mapper, y_enc, [rows], [weights], [seed], X)
+        trees = self._grow(X_tiles, mapper, y_enc, [(rows, weights)], [seed], X)
         self._forest = self._make_forest(trees, mapper)
         self._tree_seeds = np.array([seed], dtype=np.int64)
 
-    def _grow(self, X_tiles, mapper, y_enc, row_sets, weight_sets, seeds, X=None):
-        """Grow one tree per row set in one grow_forest call, then the post-passes (``X``: the raw rows,
-        for exact mode's node-local thresholds)."""
+    def _grow(self, X_tiles, mapper, y_enc, samples, seeds, X=None):
+        """Grow one tree per (rows, weights) sample in one grow_forest call, then the post-passes (``X``:
+        the raw rows, for exact mode's node-local thresholds). ``samples``: a list, or a ``_Bootstrap``
+        (drawn again on each pass over it: the passes below run only when a parameter needs them)."""
         n_features = mapper.n_value_bins_.size
-        totals = np.array([ws.sum() for ws in weight_sets])
-        w_ref = float(totals.max())
         mid = float(self.min_impurity_decrease)
         mwf = float(self.min_weight_fraction_leaf)
-        if (mid > 0 or mwf > 0) and np.any(totals != w_ref):
-            # thresholds are relative to each tree's total weight: give every tree the same total
-            # (splits are invariant to scaling all weights of a tree)
-            weight_sets = [ws * (w_ref / t) for ws, t in zip(weight_sets, totals)]
+        if mid > 0 or mwf > 0:
+            totals = np.array([w.sum() for _, w in samples])
+            w_ref = float(totals.max())
+            if np.any(totals != w_ref):
+                # thresholds are relative to each tree's total weight: give every tree the same total
+                # (splits are invariant to scaling all weights of a tree)
+                samples = _Scaled(samples, w_ref / totals)
+        else:
+            w_ref = 0.0  # unused: both thresholds are zero
         criterion = self._criterion()
         nats = math.log(2.0) if criterion == "entropy" else 1.0
-        n_rows_min = min(r.size for r in row_sets)
+        mss = self.min_samples_split
+        # a fraction of the rows: of the smallest tree's (distinct in-bag) rows
+        n_rows_min = 0 if isinstance(mss, numbers.Integral) else min(r.size for r, _ in samples)
         extra_args = {}
         if self._is_extra() and X is not None:
             # each bin's value range, where extra trees draw their thresholds (uniform in value, as
             # scikit-learn's), over the rows the trees learn from: a row of weight 0 must not move a bound
             used = np.zeros(X.shape[0], dtype=bool)
-            for r in row_sets:
+            for r, _ in samples:
                 used[r] = True
             lo = np.full((n_features, mapper.missing_bin_ + 1), np.inf)
             hi = np.full((n_features, mapper.missing_bin_ + 1), -np.inf)
             _bin_bounds(X, X_tiles, np.flatnonzero(used), lo, hi)
             extra_args["bin_bounds"] = (lo, hi)
         packed = grow_forest_packed(
-            X_tiles, mapper, row_sets, weight_sets, y_enc,
+            X_tiles, mapper, samples, y_enc,
             n_classes=self.n_classes_ if self._is_classifier else 0, criterion=criterion,
             max_depth=self.max_depth, min_samples_split=self._min_samples_split(n_rows_min),
             min_samples_leaf=self.min_samples_leaf, min_weight_leaf=mwf * w_ref,
@@ -455,7 +461,7 @@ class BaseCART(BaseEstimator):
             code_order=self._code_order(mapper),
             n_threads=resolve_n_jobs(self.n_jobs), **extra_args)
         if self.max_bin is None and X is not None:
-            _set_local_thresholds(packed, X, row_sets, _categories(mapper))
+            _set_local_thresholds(packed, X, [r for r, _ in samples], _categories(mapper))
         if self.max_leaf_nodes is None and self.ccp_alpha <= 0:
             return packed  # no per-tree pass: the packed node table becomes the forest as it is
         trees = unpack_trees(packed)
@@ -618,6 +624,41 @@ class BaseCART(BaseEstimator):
         return est
 
 
+class _Bootstrap:
+    """The bootstrap samples of a forest's new trees as a sequence of (rows, weights), each drawn when
+    asked (by its tree's seed, so every draw of a tree is the same): the grower takes them a batch at
+    a time, and a forest never holds all of them (100 trees x 63k rows would be 100 MB)."""
+
+    def __init__(self, draw, seeds):
+        self._draw = draw
+        self._seeds = list(seeds)
+
+    def __len__(self):
+        return len(self._seeds)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self._draw(seed) for seed in self._seeds[index]]
+        return self._draw(self._seeds[index])
+
+
+class _Scaled:
+    """Samples whose tree t's weights are multiplied by ``factors[t]``, as drawn."""
+
+    def __init__(self, samples, factors):
+        self._samples = samples
+        self._factors = factors
+
+    def __len__(self):
+        return len(self._samples)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [(r, w * f) for (r, w), f in zip(self._samples[index], self._factors[index])]
+        rows, weights = self._samples[index]
+        return rows, weights * self._factors[index]
+
+
 def _set_local_thresholds(packed, X, row_sets, categories):
     """Exact mode: node-local midpoint thresholds (see _local_thresholds), all trees in one call."""
     row_offsets = np.zeros(len(row_sets) + 1, dtype=np.int64)
@@ -676,9 +717,9 @@ class BaseForest(BaseCART):
         mapper, X_tiles = self._bin(X, w_bin, mapper_seed)
         t_bin = time.perf_counter() - t_start
         groups = _RowGroups(X, y_enc, sw) if self.bootstrap else None
-        row_sets, weight_sets = self._tree_rows(X, sw, cf, groups, y_enc, new_seeds)
+        samples = self._tree_rows(X, sw, cf, groups, y_enc, new_seeds)
         t0 = time.perf_counter()
-        trees = self._grow(X_tiles, mapper, y_enc, row_sets, weight_sets, new_seeds, X)
+        trees = self._grow(X_tiles, mapper, y_enc, samples, new_seeds, X)
         t_grow = time.perf_counter() - t0
         self.n_features_in_ = X.shape[1]
         self._forest = self._make_forest(trees, mapper, previous)
@@ -705,22 +746,24 @@ class BaseForest(BaseCART):
         return max(1, int(round(ms * groups.n_draws)))
 
     def _tree_rows(self, X, sw, cf, groups, y_enc, seeds):
-        """Rows and weights of every new tree: bootstrap counts (times class weights), or all rows."""
+        """(rows, weights) of every new tree: all rows (one shared pair), or a ``_Bootstrap`` drawing each
+        tree's counts (times class weights) when its batch grows."""
         if not self.bootstrap:
             w = sw if cf is None else (cf if sw is None else sw * cf)
             rows = np.arange(X.shape[0], dtype=np.int64) if w is None else np.flatnonzero(w > 0)
             if rows.size == 0:
                 raise ValueError("all sample weights are zero: no row would be learned from")
             weights = np.ones(rows.size) if w is None else w[rows]
-            return [rows] * len(seeds), [weights] * len(seeds)
+            return [(rows, weights)] * len(seeds)
         n_draws = self._draws(groups)
         group_y = y_enc[groups.rep_rows]
         group_cf = None if cf is None else cf[groups.rep_rows]
         subsample = getattr(self, "class_weight", None) == "balanced_subsample"
-        row_sets, weight_sets = [], []
         # rows in index order: a node's rows are then read in increasing memory order (prefetching)
         by_row = np.argsort(groups.rep_rows, kind="stable")
-        for seed in seeds:
+        n_classes = getattr(self, "n_classes_", 0)
+
+        def draw(seed):
             counts = groups.counts(seed, n_draws)
             inbag = by_row[counts[by_row] > 0]
             weights = counts[inbag].astype(np.float64)
@@ -730,14 +773,14 @@ class BaseForest(BaseCART):
                 # scikit-learn's compute_sample_weight("balanced", y, indices=bootstrap): classes absent
                 # from the sample get nothing (they have no rows anyway)
                 yk = group_y[inbag].astype(np.intp)
-                per_class = np.bincount(yk, weights=counts[inbag], minlength=self.n_classes_)
+                per_class = np.bincount(yk, weights=counts[inbag], minlength=n_classes)
                 present = per_class > 0
-                cw = np.zeros(self.n_classes_)
+                cw = np.zeros(n_classes)
                 cw[present] = n_draws / (present.sum() * per_class[present])
                 weights *= cw[yk]
-            row_sets.append(groups.rep_rows[inbag])
-            weight_sets.append(weights)
-        return row_sets, weight_sets
+            return groups.rep_rows[inbag], weights
+
+        return _Bootstrap(draw, seeds)
 
     # ------------------------------------------------------------------ out-of-bag
     def _set_oob(self, X, y_enc, groups, seeds):

@@ -184,7 +184,7 @@ def test_packed_and_listed_trees_agree():
     Xt = mapper.transform(X)
     rows = [np.arange(X.shape[0])] * 5
     kw = dict(n_classes=2, criterion="gini", max_features=5, extra=True, seeds=np.arange(5), n_threads=2)
-    packed = grow_forest_packed(Xt, mapper, rows, [np.ones(X.shape[0])] * 5, y.astype(float), **kw)
+    packed = grow_forest_packed(Xt, mapper, list(zip(rows, [np.ones(X.shape[0])] * 5)), y.astype(float), **kw)
     trees = grow_forest(Xt, mapper, rows, [np.ones(X.shape[0])] * 5, y.astype(float), **kw)
     offsets = packed["tree_offsets"]
     for t, tree in enumerate(trees):

@@ -88,8 +88,9 @@ def test_balanced_subsample_weights_each_bootstrap_sample():
     est._encode_y(y)
     from silva.ensemble._cart_base import _RowGroups
     groups = _RowGroups(X, y.astype(float), None)
-    rows, weights = est._tree_rows(X, None, None, groups, y.astype(float), np.arange(5))
-    for r, w in zip(rows, weights):
+    samples = est._tree_rows(X, None, None, groups, y.astype(float), np.arange(5))
+    assert len(samples) == 5
+    for r, w in samples:
         per_class = np.bincount(y[r], weights=w)
         np.testing.assert_allclose(per_class[0], per_class[1])  # balanced within each tree's sample
         np.testing.assert_allclose(per_class.sum(), groups.n_draws)
@@ -218,6 +219,37 @@ def test_pruned_and_limited_forests():
     deep = silva.ExtraTreesRegressor(n_estimators=3, max_depth=3, min_impurity_decrease=10.0,
                                      random_state=0).fit(X, y)
     assert max(t.get_depth() for t in deep.estimators_) <= 3
+
+
+@pytest.mark.parametrize("cls, params", [
+    (silva.RandomForestClassifier, dict(min_weight_fraction_leaf=0.02, class_weight="balanced_subsample")),
+    (silva.RandomForestClassifier, dict(min_samples_split=0.01, min_impurity_decrease=1e-4, max_samples=0.5)),
+    (silva.ExtraTreesClassifier, dict(bootstrap=True, min_weight_fraction_leaf=0.01)),
+])
+def test_bootstrap_samples_drawn_batch_by_batch_equal_samples_drawn_at_once(cls, params, monkeypatch):
+    """A forest's bootstrap samples are drawn when their batch of trees grows (and again for the passes
+    that need them all first: per-tree totals, the smallest sample, extra trees' value ranges); the trees
+    are those grown from the samples held at once."""
+    X, y = make_classification(n_samples=2000, n_features=8, weights=[0.8, 0.2], random_state=1)
+    kw = dict(n_estimators=12, random_state=0, n_jobs=THREADS, **params)
+    lazy = cls(**kw).fit(X, y)
+    draw_all = cls._tree_rows
+
+    def held_at_once(self, *args):
+        return list(draw_all(self, *args))
+
+    monkeypatch.setattr(cls, "_tree_rows", held_at_once)
+    held = cls(**kw).fit(X, y)
+    for name in ("feature", "threshold", "left", "cover"):
+        np.testing.assert_array_equal(lazy._forest.nodes[name], held._forest.nodes[name])
+    np.testing.assert_array_equal(lazy.predict_proba(X), held.predict_proba(X))
+    if "min_weight_fraction_leaf" in params:
+        # every tree's leaves hold the fraction of that tree's own total weight
+        f = lazy._forest
+        for t in range(f.n_trees):
+            cover = f.nodes["cover"][f.tree_offsets[t]:f.tree_offsets[t + 1]]
+            leaf = f.nodes["left"][f.tree_offsets[t]:f.tree_offsets[t + 1]] < 0
+            assert cover[leaf].min() >= params["min_weight_fraction_leaf"] * cover[0] * (1 - 1e-9)
 
 
 # ----------------------------------------------------------------- model file
