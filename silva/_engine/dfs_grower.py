@@ -39,6 +39,7 @@ import numpy as np
 from numba import njit, prange
 
 from ..data.binning import tiles_to_columns
+from ._memory import empty_pages
 from .dfs_categorical import _MIN_CATEGORY_ROWS, _cat_split_random, _cat_split_sorted, _cat_stats
 from .dfs_rows import _GATHER, _bin_range, _gather, _partition, _partition_cat, _totals
 from .dfs_scan import (_INSERTION, _entries, _entries2, _eval_threshold, _extra_bin, _scan2, _scan_sorted,
@@ -458,11 +459,12 @@ def grow_forest_packed(X_tiles, mapper, samples, targets, *, n_classes=0, criter
             # room for a somewhat larger batch too: bootstrap batches differ in size, and each new
             # allocation is touched afresh
             cap = cap + cap // 4 if n_trees > stop else cap
-            out = dict(feature=np.empty(cap, np.int32), bin=np.empty(cap, np.int64),
-                       missing_left=np.empty(cap, np.uint8), left=np.empty(cap, np.int32),
-                       right=np.empty(cap, np.int32), value=np.empty((cap, K)), gain=np.empty(cap),
-                       cover=np.empty(cap), count=np.empty(cap), cat_split=np.empty(cap, np.uint8),
-                       cat_words=np.empty((cap if is_cat.any() else 0, n_words), np.uint32))
+            out = dict(feature=empty_pages(cap, np.int32), bin=empty_pages(cap, np.int64),
+                       missing_left=empty_pages(cap, np.uint8), left=empty_pages(cap, np.int32),
+                       right=empty_pages(cap, np.int32), value=empty_pages((cap, K), np.float64),
+                       gain=empty_pages(cap, np.float64), cover=empty_pages(cap, np.float64),
+                       count=empty_pages(cap, np.float64), cat_split=empty_pages(cap, np.uint8),
+                       cat_words=empty_pages((cap if is_cat.any() else 0, n_words), np.uint32))
         if scratch is None or int(sizes.max()) > scratch[0].shape[1] // 2:
             # one set of scratch buffers per thread, reused by all its trees
             scratch = _scratch(max(1, min(n_threads, batch, n_trees)), int(sizes.max()), X_flat.dtype, K,
@@ -490,8 +492,8 @@ def grow_forest_packed(X_tiles, mapper, samples, targets, *, n_classes=0, criter
         if packed is None or need > packed["value"].size:
             # room for the remaining trees at the mean size so far (and a margin)
             guess = int(need / stop * n_trees * 1.1) + 64 if stop < n_trees else need
-            grown = {name: np.empty(max(need, guess), dt) for name, dt in _PACKED.items()}
-            grown["values"] = np.empty((max(need, guess), K))
+            grown = {name: empty_pages(max(need, guess), dt) for name, dt in _PACKED.items()}
+            grown["values"] = empty_pages((max(need, guess), K), np.float64)
             if packed is not None:
                 done = int(tree_offsets[start])
                 for name in grown:

@@ -5,6 +5,7 @@ from numba import njit, prange
 
 from .._dtypes import TILE
 from ..data.binning import category_bin
+from ._memory import empty_pages
 
 _BLOCK = 64  # rows walked together through each tree, so a tree's nodes stay in cache
 
@@ -116,7 +117,7 @@ def pack_forest(forest):
     nd = forest.nodes
     if nd["feature"].size and int(nd["feature"].max()) >= 1 << _FEATURE_BITS:
         return None
-    rec_f = np.empty((nd["left"].size, 2), dtype=np.float64)
+    rec_f = empty_pages((nd["left"].size, 2), np.float64)
     rec_i = rec_f.view(np.int64)
     if not _pack(nd["feature"], nd["threshold"], nd["missing_left"], nd["left"], nd["right"],
                  nd["cat_index"], forest.tree_offsets, rec_f, rec_i):
