@@ -67,6 +67,19 @@ def _uniform(state):
     return state, (z >> np.uint64(11)) * (1.0 / 9007199254740992.0)
 
 
+@njit(cache=True, inline="always")
+def _offer(best, gain, threshold, missing_left, n_left):
+    """Keep a split whose gain beats best[0]: best = (gain, threshold bin, missing rows go left, rows
+    that go left); whether it was kept."""
+    if gain > best[0]:
+        best[0] = gain
+        best[1] = threshold
+        best[2] = missing_left
+        best[3] = n_left
+        return True
+    return False
+
+
 @njit(cache=True)
 def _insertion_argsort(keys, m, order):
     """Stable argsort of keys[:m] into order[:m] without allocating (small nodes)."""
@@ -147,11 +160,7 @@ def _eval_threshold(kbs, off, t2, w2, src, m, t, n_miss, K, classification, miss
                 continue
             gain = _score2(l_y, l_w, classification, criterion) + _score2(r_y, r_w, classification, criterion) \
                 - parent
-            if gain > best[0]:
-                best[0] = gain
-                best[1] = t
-                best[2] = d
-                best[3] = n_left
+            if _offer(best, gain, t, d, n_left):
                 improved = True
         return improved
     # more classes: four interleaved accumulators, so consecutive rows of one class do not wait on
@@ -185,11 +194,7 @@ def _eval_threshold(kbs, off, t2, w2, src, m, t, n_miss, K, classification, miss
         if L[K] < min_weight or R[K] < min_weight:
             continue
         gain = _score(L, K, criterion) + _score(R, K, criterion) - parent
-        if gain > best[0]:
-            best[0] = gain
-            best[1] = t
-            best[2] = d
-            best[3] = n_left
+        if _offer(best, gain, t, d, n_left):
             improved = True
     return improved
 
@@ -361,11 +366,7 @@ def _scan2(bins_sorted, ent, n_rows, m, missing_bin, parent, t_y, t_w, classific
                 break  # everything went left
             gain = _score2(l_y, l_w, classification, criterion) + _score2(r_y, r_w, classification, criterion) \
                 - parent
-            if gain > best[0]:
-                best[0] = gain
-                best[1] = b
-                best[2] = d
-                best[3] = nl
+            if _offer(best, gain, b, d, nl):
                 improved = True
     return improved
 
@@ -422,10 +423,6 @@ def _scan_sorted(bins_sorted, stat_rows, cnt_rows, n_rows, m, K, missing_bin, pa
             if j == n_val and d == 0 and n_miss == 0:
                 break  # everything went left
             gain = _score(left, K, criterion) + _score(right, K, criterion) - parent
-            if gain > best[0]:
-                best[0] = gain
-                best[1] = b
-                best[2] = d
-                best[3] = nl
+            if _offer(best, gain, b, d, nl):
                 improved = True
     return improved
