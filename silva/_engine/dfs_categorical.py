@@ -4,7 +4,7 @@ of a node, then the categories ordered by mean target and cut (random forests, C
 import numpy as np
 from numba import njit
 
-from .dfs_scan import _scan_sorted, _score, _splitmix, _uniform
+from .dfs_scan import _bin_stats, _scan_sorted, _score, _splitmix, _uniform
 
 # categories with fewer rows in a node move as one group (_cat_split_sorted). LightGBM and scikit-learn's
 # histogram GBDT use 10 for their shallow trees; forest trees grow deep, where 10 pools every category
@@ -19,32 +19,8 @@ def _cat_stats(kbs, off, t2, w2, src, m, b_min, b_max, K, classification, missin
     stats (K channels + weight), ``ccnt[i]`` its rows, in bin order; the missing rows' stats (NaN and
     categories unseen in training) at index n_cat. Returns n_cat."""
     C = K + 1
-    o = np.uint64(off)
-    s = np.uint64(src)
-    for b in range(b_min * C, (b_max + 1) * C):
-        hist[b] = 0.0
-    for c in range(C):
-        hist[missing_bin * C + c] = 0.0
-    hist_cnt[b_min:b_max + 1] = 0
-    hist_cnt[missing_bin] = 0
-    uC = np.uint64(C)
-    for p in range(np.uint64(m)):
-        b = np.uint64(kbs[o + p])
-        w = w2[s + p]
-        if classification:
-            hist[b * uC + np.uint64(t2[s + p])] += w
-        else:
-            hist[b * uC] += w * t2[s + p]
-        hist[b * uC + np.uint64(K)] += w
-        hist_cnt[b] += 1
-    n_cat = 0
-    for b in range(b_min, b_max + 1):
-        if hist_cnt[b] > 0:
-            cats[n_cat] = b
-            for c in range(C):
-                cstat[n_cat, c] = hist[b * C + c]
-            ccnt[n_cat] = hist_cnt[b]
-            n_cat += 1
+    n_cat = _bin_stats(kbs, np.uint64(off), t2, w2, np.uint64(src), m, b_min, b_max, K, classification, missing_bin,
+                       hist, hist_cnt, cats, cstat, ccnt)
     for c in range(C):
         cstat[n_cat, c] = hist[missing_bin * C + c]
     ccnt[n_cat] = hist_cnt[missing_bin]

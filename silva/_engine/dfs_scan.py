@@ -213,6 +213,41 @@ def _bin_order(kbs, o, m, keys, order_buf):
 
 
 @njit(cache=True)
+def _bin_stats(kbs, o, t2, w2, s, m, b_min, b_max, K, classification, missing_bin, hist, hist_cnt, bins_out,
+               stat_out, cnt_out):
+    """Histogram of the node's rows of one feature over its bin range (zeroed and filled from b_min to
+    b_max, plus the missing bin): the non-empty value bins, in bin order, go to ``bins_out[i]`` with
+    their stats (K channels + weight) in ``stat_out[i]`` and rows in ``cnt_out[i]``; returns their count.
+    The missing rows' stats stay in ``hist`` / ``hist_cnt`` at the missing bin."""
+    C = K + 1
+    for b in range(b_min * C, (b_max + 1) * C):
+        hist[b] = 0.0
+    for c in range(C):
+        hist[missing_bin * C + c] = 0.0
+    hist_cnt[b_min:b_max + 1] = 0
+    hist_cnt[missing_bin] = 0
+    uC = np.uint64(C)
+    for p in range(np.uint64(m)):
+        b = np.uint64(kbs[o + p])
+        w = w2[s + p]
+        if classification:
+            hist[b * uC + np.uint64(t2[s + p])] += w
+        else:
+            hist[b * uC] += w * t2[s + p]
+        hist[b * uC + np.uint64(K)] += w
+        hist_cnt[b] += 1
+    n = 0
+    for b in range(b_min, b_max + 1):
+        if hist_cnt[b] > 0:
+            bins_out[n] = b
+            for c in range(C):
+                stat_out[n, c] = hist[b * C + c]
+            cnt_out[n] = hist_cnt[b]
+            n += 1
+    return n
+
+
+@njit(cache=True)
 def _entries(kbs, off, t2, w2, src, m, b_min, b_max, K, classification, missing_bin, keys, order_buf,
              bins_sorted, stat_rows, cnt_rows, hist, hist_cnt):
     """The node's rows of one feature as the sorted entries ``_scan_sorted`` reads; returns their count.
@@ -223,7 +258,6 @@ def _entries(kbs, off, t2, w2, src, m, b_min, b_max, K, classification, missing_
     C = K + 1
     o = np.uint64(off)
     s = np.uint64(src)
-    um = np.uint64(m)
     if m <= _SMALL or b_max - b_min > 4 * m:
         order = _bin_order(kbs, o, m, keys, order_buf)
         for p in range(m):
@@ -238,30 +272,8 @@ def _entries(kbs, off, t2, w2, src, m, b_min, b_max, K, classification, missing_
                 stat_rows[p, 0] = w2[q] * t2[q]
             stat_rows[p, K] = w2[q]
         return m
-    for b in range(b_min * C, (b_max + 1) * C):
-        hist[b] = 0.0
-    for c in range(C):
-        hist[missing_bin * C + c] = 0.0
-    hist_cnt[b_min:b_max + 1] = 0
-    hist_cnt[missing_bin] = 0
-    uC = np.uint64(C)
-    for p in range(um):
-        b = np.uint64(kbs[o + p])
-        w = w2[s + p]
-        if classification:
-            hist[b * uC + np.uint64(t2[s + p])] += w
-        else:
-            hist[b * uC] += w * t2[s + p]
-        hist[b * uC + np.uint64(K)] += w
-        hist_cnt[b] += 1
-    n_dist = 0
-    for b in range(b_min, b_max + 1):
-        if hist_cnt[b] > 0:
-            bins_sorted[n_dist] = b
-            for c in range(C):
-                stat_rows[n_dist, c] = hist[b * C + c]
-            cnt_rows[n_dist] = hist_cnt[b]
-            n_dist += 1
+    n_dist = _bin_stats(kbs, o, t2, w2, s, m, b_min, b_max, K, classification, missing_bin, hist, hist_cnt,
+                        bins_sorted, stat_rows, cnt_rows)
     if hist_cnt[missing_bin] > 0:
         bins_sorted[n_dist] = missing_bin
         for c in range(C):
