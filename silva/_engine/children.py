@@ -14,7 +14,7 @@ from numba import njit, prange
 
 from .._dtypes import TILE
 from .histogram import _accumulate
-from .splitting import _better, _scan_categorical, _scan_feature, node_score
+from .splitting import _better, _scan_categorical, _scan_feature, _take, node_score
 
 
 @njit(cache=True)
@@ -99,13 +99,7 @@ def grow_children(X_tiles, sample_indices, ordered_g, ordered_h, starts, stops, 
                         continue
                     # features ascend (tiles are sorted), so near-ties go to the lower feature index
                     if best_feature == -1 or _better(r[0], best_out[row, 0]):
-                        best_out[row, 0] = r[0]
-                        best_out[row, 1] = f
-                        best_out[row, 2] = r[1]
-                        best_out[row, 3] = r[2]
-                        best_out[row, 4] = r[3]
-                        best_out[row, 5] = r[4]
-                        best_out[row, 6] = r[5]
+                        _take(best_out, row, f, r)
                         best_feature = f
                         if is_categorical[f]:
                             best_sets[row, :] = feature_sets[row * n_feat_pad + f]

@@ -23,6 +23,15 @@ def _better(gain, best):
 
 
 @njit(cache=True, inline="always")
+def _take(best_out, row, f, r):
+    """best_out[row] = the split of feature f found by a scan: (gain, f, then the scan's r[1:6])."""
+    best_out[row, 0] = r[0]
+    best_out[row, 1] = f
+    for k in range(1, 6):
+        best_out[row, k + 1] = r[k]
+
+
+@njit(cache=True, inline="always")
 def soft_threshold(G, alpha):
     if G > alpha:
         return G - alpha
@@ -304,13 +313,7 @@ def find_best_splits(hists, hist_slots, node_sums, candidates, n_value_bins, mis
             f = candidates[j, c]
             # candidates are sorted by feature, so near-ties go to the lower feature index
             if r[0] > -np.inf and (best_feature == -1 or _better(r[0], best_out[j, 0])):
-                best_out[j, 0] = r[0]
-                best_out[j, 1] = f
-                best_out[j, 2] = r[1]
-                best_out[j, 3] = r[2]
-                best_out[j, 4] = r[3]
-                best_out[j, 5] = r[4]
-                best_out[j, 6] = r[5]
+                _take(best_out, j, f, r)
                 best_feature = f
                 if is_categorical[f]:
                     best_sets[j, :] = task_sets[j * n_cand + c]
