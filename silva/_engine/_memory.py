@@ -24,7 +24,11 @@ def empty_pages(shape, dtype):
     advice = getattr(mmap, "MADV_NOHUGEPAGE", None)
     if nbytes < _SMALL or advice is None:
         return np.empty(shape, dtype)
-    buf = mmap.mmap(-1, nbytes, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+    try:
+        buf = mmap.mmap(-1, nbytes, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+    except OSError as exc:  # as np.empty would say it
+        raise MemoryError(f"Unable to allocate {nbytes / 2**30:.1f} GiB for an array with shape {shape} and "
+                          f"data type {dtype}") from exc
     try:
         buf.madvise(advice)
     except OSError:  # a kernel without the advice: the memory is still usable

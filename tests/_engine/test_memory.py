@@ -21,3 +21,8 @@ def test_behaves_as_np_empty(shape, dtype):
     gc.collect()
     np.testing.assert_array_equal(view, np.arange(int(np.prod(shape)), dtype=dtype).reshape(shape)[1:])
     np.testing.assert_array_equal(pickle.loads(pickle.dumps(view)), view)
+
+
+def test_an_impossible_size_is_a_memory_error():
+    with pytest.raises(MemoryError, match="Unable to allocate"):
+        empty_pages((1 << 47,), np.float64)
