@@ -106,7 +106,7 @@ class BaseBoost(BaseEstimator):
     def _boost(self, X, y, sw, loss, evals, rng, early):
         t_start = time.perf_counter()
         n, d = X.shape
-        categorical = self._categorical_indices(d)
+        categorical = categorical_indices(self, d)
         self._code_order = self._resolve_code_order(categorical)
         mapper = BinMapper(self.max_bin, random_state=rng.randint(np.iinfo(np.int32).max),
                            category_ranges=self._code_order)
@@ -192,34 +192,6 @@ class BaseBoost(BaseEstimator):
             phases = {**grower.timers, **timers}
             print("phases (s): " + ", ".join(f"{k} {v:.3f}" for k, v in phases.items())
                   + f"; total {time.perf_counter() - t_start:.3f}", flush=True)
-
-    def _categorical_indices(self, n_features):
-        """Features split by category sets: categorical dtypes (pandas category, text, Arrow
-        dictionaries) always, plus the ``categorical_features`` given as indices, names or a mask."""
-        schema = getattr(self, "_schema", None)
-        found = set(getattr(schema, "categorical_features", None) or [])
-        spec = getattr(self, "categorical_features", "auto")
-        if spec is None or (isinstance(spec, str) and spec == "auto"):
-            return sorted(found)
-        spec = np.asarray(spec)
-        if spec.dtype == bool:
-            if spec.shape != (n_features,):
-                raise ValueError(f"categorical_features as a mask needs {n_features} entries, got {spec.size}")
-            return sorted(found | set(np.flatnonzero(spec).tolist()))
-        names = list(getattr(self, "feature_names_in_", []))
-        out = set(found)
-        for item in spec.ravel().tolist():
-            if isinstance(item, str):
-                if item not in names:
-                    raise ValueError(f"categorical_features names an unknown column {item!r}; columns: "
-                                     f"{names[:10]}{' ...' if len(names) > 10 else ''}")
-                out.add(names.index(item))
-            elif isinstance(item, int) and -n_features <= item < n_features:
-                out.add(item % n_features)
-            else:
-                raise ValueError(f"categorical_features entries must be column indices below {n_features} "
-                                 f"or column names, got {item!r}")
-        return sorted(out)
 
     def _resolve_code_order(self, categorical):
         """``cat_code_order="auto"``: code order is used when every categorical feature is integer-coded
@@ -375,3 +347,33 @@ def _checked_history(history):
     if not ok:
         raise ValueError("evals_result_ must map set names to {metric: [floats]}")
     return history
+
+
+def categorical_indices(est, n_features):
+    """Features an estimator splits by category sets: categorical dtypes of the frame it was fitted on
+    (pandas category, text, Arrow dictionaries; ``est._schema``) always, plus its ``categorical_features``
+    given as indices, names or a mask. The rule of every estimator of the family."""
+    schema = getattr(est, "_schema", None)
+    found = set(getattr(schema, "categorical_features", None) or [])
+    spec = getattr(est, "categorical_features", "auto")
+    if spec is None or (isinstance(spec, str) and spec == "auto"):
+        return sorted(found)
+    spec = np.asarray(spec)
+    if spec.dtype == bool:
+        if spec.shape != (n_features,):
+            raise ValueError(f"categorical_features as a mask needs {n_features} entries, got {spec.size}")
+        return sorted(found | set(np.flatnonzero(spec).tolist()))
+    names = list(getattr(est, "feature_names_in_", []))
+    out = set(found)
+    for item in spec.ravel().tolist():
+        if isinstance(item, str):
+            if item not in names:
+                raise ValueError(f"categorical_features names an unknown column {item!r}; columns: "
+                                 f"{names[:10]}{' ...' if len(names) > 10 else ''}")
+            out.add(names.index(item))
+        elif isinstance(item, int) and -n_features <= item < n_features:
+            out.add(item % n_features)
+        else:
+            raise ValueError(f"categorical_features entries must be column indices below {n_features} "
+                             f"or column names, got {item!r}")
+    return sorted(out)

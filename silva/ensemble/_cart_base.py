@@ -68,6 +68,7 @@ from .._params import validate_cart_params
 from .._schema import Schema
 from .._threads import numba_threads, resolve_n_jobs
 from .._validation import check_fit_X_y, check_predict_X, check_weights
+from ._boosting_base import categorical_indices
 from ._outputs import check_classes
 from ..data import BinMapper
 from ._cart_kernels import _bin_bounds, _ccp_prune, _hash_rows, _local_thresholds, _oob_values
@@ -355,12 +356,6 @@ class BaseCART(BaseEstimator):
             self._fit(X, y_enc, sw, rng)
         return self
 
-    def _categorical_indices(self, n_features):
-        """Features split by category sets: categorical dtypes of a frame (``categorical_features="auto"``)
-        plus those named by index, name or mask -- the boosters' rule (``BaseBoost._categorical_indices``)."""
-        from ._boosting_base import BaseBoost
-        return BaseBoost._categorical_indices(self, n_features)
-
     @staticmethod
     def _code_order(mapper):
         """Categorical features binned by ranges of codes (more categories than ``max_bin``): their split
@@ -382,7 +377,7 @@ class BaseCART(BaseEstimator):
         # (``_code_order``): its splits then follow code order, and unseen codes inside the range fall
         # in the range that holds them
         mapper = BinMapper(self.max_bin, random_state=seed, category_ranges=True).fit(
-            X, weight, categorical=self._categorical_indices(X.shape[1]))
+            X, weight, categorical=categorical_indices(self, X.shape[1]))
         _check_bin_dtype(mapper)
         return mapper, mapper.transform(X)
 
@@ -504,8 +499,9 @@ class BaseCART(BaseEstimator):
         nd = f.nodes
         out = np.zeros((X_tiles.shape[1], f.values.shape[1]))
         with numba_threads(self.n_jobs):
-            predict_binned_values(X_tiles, int(missing_bin), nd["feature"], nd["bin_threshold"], nd["missing_left"],
-                           nd["left"], nd["right"], nd["cat_index"], f.cat_bins, f.values, f.tree_offsets, out)
+            predict_binned_values(X_tiles, int(missing_bin), nd["feature"], nd["bin_threshold"],
+                                  nd["missing_left"], nd["left"], nd["right"], nd["cat_index"], f.cat_bins,
+                                  f.values, f.tree_offsets, out)
         return out
 
     def predict(self, X):

@@ -40,6 +40,7 @@ from .._validation import check_fit_X_y, check_predict_X, check_weights
 from ..data import BinMapper
 from .._engine.predict import forest_leaves
 from .._engine.tree import Forest
+from ._boosting_base import categorical_indices
 from ._cart_base import _check_bin_dtype, _default_missing_side, _tree_dicts
 from ._outputs import check_classes
 
@@ -111,12 +112,6 @@ class _BaseAdaBoost(BaseEstimator):
         validate_params(self)
         resolve_n_jobs(self.n_jobs)
 
-    def _categorical_indices(self, n_features):
-        """Features split by category sets: a frame's categorical columns plus those named by index, name
-        or mask (the rule of the trees and boosters)."""
-        from ._boosting_base import BaseBoost
-        return BaseBoost._categorical_indices(self, n_features)
-
     # ------------------------------------------------------------------ fit
     def fit(self, X, y, sample_weight=None):
         """Boost ``n_estimators`` learners on (X, y); ``sample_weight`` are the starting weights."""
@@ -138,7 +133,7 @@ class _BaseAdaBoost(BaseEstimator):
         sw0 = sw_user / sw_user.sum()
         # categories binned as themselves, as the CART trees' own fit bins them (past max_bin: ranges of codes)
         mapper = BinMapper(self.max_bin, random_state=rng.randint(np.iinfo(np.int32).max), category_ranges=True)
-        mapper.fit(X, sw0, categorical=self._categorical_indices(X.shape[1]))
+        mapper.fit(X, sw0, categorical=categorical_indices(self, X.shape[1]))
         _check_bin_dtype(mapper)
         Xb = mapper.transform(X)
         has_nan = np.isnan(X).any(axis=0)
