@@ -332,6 +332,22 @@ class _BaseAdaBoost(BaseEstimator):
 # Classifier
 # --------------------------------------------------------------------------- #
 
+# the parameters both boosters share, filled into their docstrings below
+_SHARED_PARAMS_DOC = """max_bin : int, default=255
+        Most value bins per feature, up to 65535; missing values (NaN) get a bin of their own. With more
+        bins than a column has distinct values every value is a bin: scikit-learn's exact thresholds.
+    categorical_features : "auto", array of int or str, bool mask or None, default="auto"
+        Features the learners split by category sets (categories ordered by the weighted mean target,
+        as the silva trees' own fit): a frame's categorical columns (category dtype, text, Arrow
+        dictionaries) always, plus those named by index, name or mask; codes must be non-negative
+        integers. Categories unseen in training follow missing values. The learner's own
+        ``categorical_features`` is not used (the data is binned once by this booster).
+    random_state : int, RandomState or None
+        Seeds the binning sample and every learner's ``random_state``.
+    n_jobs : int or None, default=None
+        Threads; None uses the physical cores."""
+
+
 class AdaBoostClassifier(ClassifierMixin, _BaseAdaBoost):
     """AdaBoost-SAMME (Zhu et al. 2009) for any number of classes, on silva trees.
 
@@ -350,19 +366,7 @@ class AdaBoostClassifier(ClassifierMixin, _BaseAdaBoost):
         Most boosting rounds (fewer when a learner is perfect or no better than chance).
     learning_rate : float, default=1.0
         Multiplies every learner's weight ``log((1 - err) / err) + log(K - 1)``.
-    max_bin : int, default=255
-        Most value bins per feature, up to 65535; missing values (NaN) get a bin of their own. With more
-        bins than a column has distinct values every value is a bin: scikit-learn's exact thresholds.
-    categorical_features : "auto", array of int or str, bool mask or None, default="auto"
-        Features the learners split by category sets (categories ordered by the weighted mean target,
-        as the silva trees' own fit): a frame's categorical columns (category dtype, text, Arrow
-        dictionaries) always, plus those named by index, name or mask; codes must be non-negative
-        integers. Categories unseen in training follow missing values. The learner's own
-        ``categorical_features`` is not used (the data is binned once by this booster).
-    random_state : int, RandomState or None
-        Seeds the binning sample and every learner's ``random_state``.
-    n_jobs : int or None, default=None
-        Threads; None uses the physical cores.
+    {shared_params}
 
     Attributes
     ----------
@@ -528,19 +532,7 @@ class AdaBoostRegressor(RegressorMixin, _BaseAdaBoost):
         Multiplies every learner's weight ``log(1 / beta)`` and the exponent of the weight update.
     loss : {"linear", "square", "exponential"}, default="linear"
         How a row's error, scaled to [0, 1] by the largest, enters the learner's error.
-    max_bin : int, default=255
-        Most value bins per feature, up to 65535; missing values (NaN) get a bin of their own. With more
-        bins than a column has distinct values every value is a bin: scikit-learn's exact thresholds.
-    categorical_features : "auto", array of int or str, bool mask or None, default="auto"
-        Features the learners split by category sets (categories ordered by the weighted mean target,
-        as the silva trees' own fit): a frame's categorical columns (category dtype, text, Arrow
-        dictionaries) always, plus those named by index, name or mask; codes must be non-negative
-        integers. Categories unseen in training follow missing values. The learner's own
-        ``categorical_features`` is not used (the data is binned once by this booster).
-    random_state : int, RandomState or None
-        Seeds the binning sample and every learner's ``random_state``.
-    n_jobs : int or None, default=None
-        Threads; None uses the physical cores.
+    {shared_params}
 
     Attributes
     ----------
@@ -740,5 +732,8 @@ def _estimator_from_spec(spec):
     est._check_params()
     return est
 
+
+for _cls in (AdaBoostClassifier, AdaBoostRegressor):
+    _cls.__doc__ = _cls.__doc__.replace("{shared_params}", _SHARED_PARAMS_DOC)
 
 __all__ = ["AdaBoostClassifier", "AdaBoostRegressor"]
