@@ -1,47 +1,125 @@
-"""One table of estimator parameters: range check, peer aliases and a doc line.
+"""THE table of estimator parameters: one entry per name, read by every estimator.
 
-Estimators validate at fit time (scikit-learn convention: __init__ only stores). The aliases let the
-command line and users coming from LightGBM/XGBoost find silva's name for a parameter.
+Each entry (a ``Param``) holds, for the estimators ("models") that take the parameter:
+
+- ``models``: the model families: "boost" (BoostClassifier/Regressor), "gbdt" (GBDTClassifier/
+  Regressor), "cart" (DecisionTree*), "forest" (RandomForest*, ExtraTrees*), "adaboost" (AdaBoost*);
+- ``default``: the ``__init__`` default, where it differs given as ``By(...)`` (per family, task or
+  class: see ``By``); tests/test_params.py checks every default against every estimator's signature;
+- ``check``: a ``check_number`` keyword dict, or ``fn(name, value)`` raising a ValueError naming the
+  parameter, or None (checked where the value is used, e.g. against the data at fit);
+- ``aliases``: LightGBM / XGBoost / scikit-learn names of the same parameter (for the command line,
+  the peer translator and users moving over). An alias resolves per model: ``alpha`` is XGBoost's
+  name of ``reg_alpha`` for the boosters, while GBDT has an ``alpha`` of its own (the quantile of
+  its huber/quantile losses): ``canonical_name("alpha", model="boost") == "reg_alpha"``,
+  ``canonical_name("alpha", model="gbdt") == "alpha"``;
+- ``type`` and ``doc``: the numpydoc type and text (``param_docs`` writes a Parameters section).
+
+Estimators validate at fit time (scikit-learn convention: ``__init__`` only stores), with
+``validate_params(estimator)``: every parameter of the estimator that the table has for its model.
 """
+import inspect
 import numbers
+import textwrap
+from dataclasses import dataclass
 
 from ._validation import check_number
 
-# name: (check keyword arguments, LightGBM/XGBoost aliases, doc line)
-PARAMS = {
-    "n_estimators": (dict(low=1, integer=True), ("num_boost_round", "num_iterations", "max_iter"),
-                     "number of boosting rounds (trees per output)"),
-    "learning_rate": (dict(low=0, low_open=True), ("eta", "shrinkage_rate"), "shrinkage of each tree"),
-    "max_depth": (dict(low=1, integer=True, allow_none=True), (), "deepest level of a tree (None: no limit)"),
-    "max_leaves": (dict(low=2, integer=True, allow_none=True), ("num_leaves", "max_leaf_nodes"),
-                   "most leaves per tree (None: no limit)"),
-    "min_child_weight": (dict(low=0), ("min_sum_hessian_in_leaf",), "least sum of hessians in a child"),
-    "min_samples_leaf": (dict(low=1, integer=True), ("min_child_samples", "min_data_in_leaf"),
-                         "least number of rows in a child"),
-    "reg_lambda": (dict(low=0), ("lambda", "lambda_l2", "l2_regularization"), "L2 penalty on leaf values"),
-    "reg_alpha": (dict(low=0), ("alpha", "lambda_l1"), "L1 penalty on leaf values"),
-    # No peer alias: silva's gamma is compared with the 1/2-scaled gain of the XGBoost paper, while
-    # XGBoost's min_split_loss and LightGBM's min_split_gain compare the unscaled sum (2x silva's).
-    "gamma": (dict(low=0), (), "least gain 1/2[GL^2/(HL+l)+GR^2/(HR+l)-G^2/(H+l)] for a split"),
-    "subsample": (dict(low=0, high=1, low_open=True), ("bagging_fraction",), "fraction of rows per round"),
-    "colsample_bytree": (dict(low=0, high=1, low_open=True), ("feature_fraction",),
-                         "fraction of features per tree"),
-    "colsample_bynode": (dict(low=0, high=1, low_open=True), ("feature_fraction_bynode",),
-                         "fraction of the tree's features per node"),
-    "max_bin": (dict(low=2, high=65535, integer=True), ("max_bins",), "most value bins per feature"),
-    "n_iter_no_change": (dict(low=1, integer=True, allow_none=True), ("early_stopping_rounds",),
-                         "rounds without improvement before stopping (None: no early stopping)"),
-    "validation_fraction": (dict(low=0, high=1, low_open=True, high_open=True, allow_none=True), (),
-                            "held-out fraction for early stopping when no eval_set is given"),
-    "tol": (dict(low=0), (), "least improvement of the validation metric that counts"),
-    "verbose": (dict(low=0, integer=True), ("verbosity",), "print a line every `verbose` rounds"),
-    "cat_smooth": (dict(low=0), (), "smoothing of category gradient ratios when ordering categories"),
-    "cat_l2": (dict(low=0), (), "extra L2 penalty on categorical splits"),
-    "min_data_per_group": (dict(low=1, integer=True), (), "least rows a category group adds to a split"),
-    "max_cat_threshold": (dict(low=1, integer=True), (), "most categories on the smaller side of a split"),
-}
+MODELS = ("boost", "gbdt", "cart", "forest", "adaboost")
+TASKS = ("classifier", "regressor")
 
-GROW_POLICIES = ("depthwise", "leafwise")
+# estimator base class name -> model family (first match along the MRO; an estimator may instead set
+# a class attribute ``_param_model``)
+_MODEL_OF_BASE = {"_GBDTBase": "gbdt", "BaseBoost": "boost", "BaseForest": "forest", "BaseCART": "cart",
+                  "_BaseAdaBoost": "adaboost"}
+
+
+class By:
+    """A value that differs between estimators: ``By(boost=6, gbdt=3, cart=None, forest=None)``.
+
+    Keys are tried in order: the model family, the task ("classifier" / "regressor"), a prefix of the
+    class name (``By(RandomForest=True, ExtraTrees=False)``), then ``other=`` for the rest. Values may
+    be ``By`` again (e.g. ``forest=By(classifier="sqrt", regressor=1.0)``).
+    """
+
+    _MISSING = object()
+
+    def __init__(self, other=_MISSING, **cases):
+        self.cases = cases
+        self.other = other
+
+    def __repr__(self):
+        items = [f"{k}={v!r}" for k, v in self.cases.items()]
+        if self.other is not By._MISSING:
+            items.append(f"other={self.other!r}")
+        return f"By({', '.join(items)})"
+
+    def resolve(self, model=None, task=None, cls_name=None):
+        """The value for that estimator (``By._MISSING`` when no case applies). When the context is
+        partial (e.g. only the model), the cases that may still apply come back as a ``By``."""
+        for key in (model, task):
+            if key is not None and key in self.cases:
+                return _resolve(self.cases[key], model, task, cls_name)
+        if cls_name is not None:
+            for key, value in self.cases.items():
+                if key not in MODELS and key not in TASKS and cls_name.startswith(key):
+                    return _resolve(value, model, task, cls_name)
+
+        def open_(key):
+            if key in MODELS:
+                return model is None
+            if key in TASKS:
+                return task is None
+            return cls_name is None
+
+        still = {k: v for k, v in self.cases.items() if open_(k)}
+        if still:
+            return By(self.other, **still)
+        return self.other
+
+
+def _resolve(value, model=None, task=None, cls_name=None):
+    return value.resolve(model, task, cls_name) if isinstance(value, By) else value
+
+
+@dataclass(frozen=True)
+class Param:
+    models: frozenset
+    default: object
+    type: object          # numpydoc type (str, or By)
+    doc: object           # numpydoc text (str, or By)
+    check: object = None  # dict for check_number, callable(name, value), By of those, or None
+    aliases: tuple = ()
+    tasks: object = None  # None (both), "classifier"/"regressor", or By of those per model
+
+    def takes(self, model, task=None):
+        """Whether estimators of that model family (and task, when given) have this parameter."""
+        if model not in self.models:
+            return False
+        only = _resolve(self.tasks, model)
+        return only in (None, By._MISSING) or isinstance(only, By) or task is None or only == task
+
+
+def _models(text):
+    out = frozenset(text.split())
+    assert out <= set(MODELS), out
+    return out
+
+
+# ---------------------------------------------------------------- checks
+
+def _check_choice(choices):
+    def check(name, value):
+        if not (isinstance(value, str) and value in choices):
+            raise ValueError(f"{name} must be one of {choices}, got {value!r}")
+    return check
+
+
+def _check_bool(name, value):
+    import numpy as np  # here: this module otherwise needs no numpy
+
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name} must be True or False, got {value!r}")
 
 
 def _check_max_features(name, value):
@@ -66,66 +144,9 @@ def _check_min_samples_split(name, value):
 
 
 def _check_loss(name, value):
-    # the estimator checks the name against its own losses (silva/losses/gradient_boosting.py)
+    # the estimator checks the name against its own losses (silva/losses/gradient_boosting.py, adaboost)
     if not isinstance(value, str):
         raise ValueError(f"{name} must be a string naming a loss, got {value!r}")
-
-
-# Parameters of the classic family under scikit-learn's names (GBDTClassifier/GBDTRegressor): name ->
-# (check, doc line); a dict check goes to check_number, a callable is called as check(name, value).
-# A separate table, not PARAMS, because "alpha" and "max_leaf_nodes" are LightGBM/XGBoost aliases of
-# reg_alpha and max_leaves there: canonical_name must keep resolving them so for the boosters.
-CLASSIC_PARAMS = {
-    "loss": (_check_loss, "loss function (scikit-learn's names)"),
-    "alpha": (dict(low=0, high=1, low_open=True, high_open=True),
-              "quantile of the huber and quantile losses"),
-    "max_leaf_nodes": (dict(low=2, integer=True, allow_none=True),
-                       "most leaves per tree, grown best-first (None: depth-wise growth)"),
-    "max_features": (_check_max_features, "features drawn for each split (None: all)"),
-    "min_samples_split": (_check_min_samples_split, "least number of rows a node needs to be split"),
-}
-
-
-def validate_params(estimator):
-    params = estimator.get_params(deep=False)
-    for name, (check, _, _) in PARAMS.items():
-        if name in params:
-            check_number(name, params[name], **check)
-    for name, (check, _) in CLASSIC_PARAMS.items():
-        if name in params:
-            if callable(check):
-                check(name, params[name])
-            else:
-                check_number(name, params[name], **check)
-    if "cat_code_order" in params and not (params["cat_code_order"] is True or params["cat_code_order"] is False
-                                           or params["cat_code_order"] == "auto"):
-        raise ValueError(f"cat_code_order must be 'auto', True or False, got {params['cat_code_order']!r}")
-    if "grow_policy" in params and params["grow_policy"] not in GROW_POLICIES:
-        raise ValueError(f"grow_policy must be one of {GROW_POLICIES}, got {params['grow_policy']!r}")
-    if params.get("grow_policy") == "leafwise" and params.get("max_leaves") is None \
-            and params.get("max_depth") is None:
-        raise ValueError("leaf-wise growth needs max_leaves or max_depth (both are None)")
-
-
-def canonical_name(name):
-    """silva's name for a parameter given under a peer's alias (None when unknown)."""
-    if name in PARAMS:
-        return name
-    for canon, (_, aliases, _) in PARAMS.items():
-        if name in aliases:
-            return canon
-    return None
-
-
-# ---------------------------------------------------------------- CART family (trees and forests)
-# DecisionTree*, RandomForest*, ExtraTrees* use scikit-learn's names. A separate table because their
-# max_bin may also be None (exact splits: one bin per distinct value), which the boosters refuse.
-
-def _check_bool(name, value):
-    import numpy as np  # here: this module otherwise needs no numpy
-
-    if not isinstance(value, (bool, np.bool_)):
-        raise ValueError(f"{name} must be True or False, got {value!r}")
 
 
 def _check_criterion(name, value):
@@ -134,14 +155,15 @@ def _check_criterion(name, value):
         raise ValueError(f"{name} must be a string naming a split criterion, got {value!r}")
 
 
-def _check_splitter(name, value):
-    if value not in ("best", "random"):
-        raise ValueError(f"{name} must be 'best' or 'random', got {value!r}")
+def _check_objective(name, value):
+    # a named objective is checked against the task by silva/losses (get_loss)
+    if not (value is None or isinstance(value, str) or callable(value)):
+        raise ValueError(f"{name} must be None, a string naming an objective or a callable, got {value!r}")
 
 
 def _check_class_weight(name, value):
     """None, "balanced", "balanced_subsample" (forests; the estimator checks) or a dict label -> weight."""
-    if value is None or value in ("balanced", "balanced_subsample"):
+    if value is None or (isinstance(value, str) and value in ("balanced", "balanced_subsample")):
         return
     if not isinstance(value, dict):
         raise ValueError(f"{name} must be None, 'balanced', 'balanced_subsample' or a dict "
@@ -160,30 +182,602 @@ def _check_max_samples(name, value):
         check_number(name, value, low=0, high=1, low_open=True)
 
 
-CART_PARAMS = {
-    "criterion": (_check_criterion, "split criterion: gini/entropy/log_loss or squared_error"),
-    "splitter": (_check_splitter, "'best' threshold per feature, or 'random' (extremely randomised)"),
-    "min_weight_fraction_leaf": (dict(low=0, high=0.5), "least share of the total weight in a leaf"),
-    "min_impurity_decrease": (dict(low=0), "least weighted impurity decrease of a split"),
-    "ccp_alpha": (dict(low=0), "minimal cost-complexity pruning strength"),
-    "class_weight": (_check_class_weight, "weights of the classes (None, 'balanced', dict)"),
-    "bootstrap": (_check_bool, "draw each tree's rows with replacement"),
-    "oob_score": (_check_bool, "score the forest on each tree's out-of-bag rows"),
-    "warm_start": (_check_bool, "add trees to the fitted forest instead of refitting"),
-    "max_samples": (_check_max_samples, "rows drawn per tree (int or fraction; None: all)"),
+def _check_cat_code_order(name, value):
+    if not (value is True or value is False or (isinstance(value, str) and value == "auto")):
+        raise ValueError(f"{name} must be 'auto', True or False, got {value!r}")
+
+
+def _is_sequence(value):
+    import numpy as np
+
+    return isinstance(value, (list, tuple)) or (isinstance(value, np.ndarray) and value.ndim == 1)
+
+
+def _check_monotonic_cst(name, value):
+    """None, a sequence of -1/0/+1 (one per feature) or a dict {feature name: -1/0/+1}. The length and
+    the names are checked against the data at fit."""
+    if value is None:
+        return
+    if isinstance(value, dict):
+        items = value.items()
+        for key, _ in items:
+            if not isinstance(key, str):
+                raise ValueError(f"{name} keys must be feature names (str), got {key!r}")
+    elif _is_sequence(value):
+        items = enumerate(value)
+    else:
+        raise ValueError(f"{name} must be None, a list of -1/0/1 per feature or a dict "
+                         f"{{feature name: -1/0/1}}, got {value!r:.80}")
+    for key, cst in items:
+        if isinstance(cst, bool) or not isinstance(cst, numbers.Integral) or cst not in (-1, 0, 1):
+            raise ValueError(f"{name}[{key!r}] must be -1, 0 or 1, got {cst!r}")
+
+
+def _check_interaction_cst(name, value):
+    """None, "pairwise", "no_interactions" or a list of groups (lists/tuples/sets of feature indices
+    or names). The indices and names are checked against the data at fit."""
+    if value is None or (isinstance(value, str) and value in ("pairwise", "no_interactions")):
+        return
+    if isinstance(value, str) or not _is_sequence(value):
+        raise ValueError(f"{name} must be None, 'pairwise', 'no_interactions' or a list of lists of "
+                         f"feature indices or names, got {value!r:.80}")
+    for i, group in enumerate(value):
+        if not (_is_sequence(group) or isinstance(group, (set, frozenset))):
+            raise ValueError(f"{name}[{i}] must be a list, tuple or set of feature indices or names, "
+                             f"got {group!r:.80}")
+        for feature in group:
+            if isinstance(feature, str):
+                continue
+            if isinstance(feature, bool) or not isinstance(feature, numbers.Integral) or feature < 0:
+                raise ValueError(f"{name}[{i}] must hold feature indices (integers >= 0) or names, "
+                                 f"got {feature!r}")
+
+
+# ---------------------------------------------------------------- the table
+
+_CATEGORIES_DOC = By(
+    boost="Features split by sets of categories rather than thresholds. Columns of categorical dtype "
+          "(pandas ``category``, text, Arrow dictionaries) always are; list integer-coded columns here "
+          "(codes must be non-negative integers). Unseen categories at predict go where missing values go.",
+    gbdt="Features split by sets of categories (LightGBM's sorted-gradient partition, as in "
+         "``BoostClassifier``) rather than thresholds. Columns of categorical dtype (pandas ``category``, "
+         "text, Arrow dictionaries) always are; list integer-coded columns here (codes must be "
+         "non-negative integers). Unseen categories at predict go where missing values go.",
+    cart="Features split by category sets instead of by order: the categorical columns of a frame "
+         "(pandas ``category``, text, Arrow dictionaries) always, plus the features given by index, name "
+         "or mask (integer codes >= 0, NaN missing). Each category is binned as itself (past ``max_bin`` "
+         "categories the rarest share one bin). A split sends a set of categories left: the node's "
+         "categories ordered by their mean target (regression) or class-1 share (binary), the best cut "
+         "of that order being the best subset split (Breiman); with more classes each class's share "
+         "gives one order and the best of those cuts is taken; ``splitter=\"random\"`` sends a random "
+         "subset left. Categories unseen in training go where missing values go.",
+    forest="Features split by category sets instead of by order: the categorical columns of a frame "
+           "(pandas ``category``, text, Arrow dictionaries) always, plus the features given by index, "
+           "name or mask (integer codes >= 0, NaN missing). Each category is binned as itself (past "
+           "``max_bin`` categories the rarest share one bin). A split sends a set of categories left: "
+           "random forests order the node's categories by their mean target (regression) or class-1 "
+           "share (binary) and take the best cut of that order, which is the best subset split "
+           "(Breiman); with more classes each class's share gives one order and the best of those cuts "
+           "is taken. Extra trees send a random subset of the node's categories left. Categories unseen "
+           "in training go where missing values go.",
+    adaboost="Features the learners split by category sets (categories ordered by the weighted mean "
+             "target, as the silva trees' own fit): a frame's categorical columns (category dtype, text, "
+             "Arrow dictionaries) always, plus those named by index, name or mask; codes must be "
+             "non-negative integers. Categories unseen in training follow missing values. The learner's "
+             "own ``categorical_features`` is not used (the data is binned once by this booster).",
+)
+
+PARAMS = {
+    # ------------------------------------------------------------ what is fitted
+    "estimator": Param(
+        _models("adaboost"), None,
+        By(classifier="silva tree classifier or None", regressor="silva tree regressor or None"),
+        By(classifier="The base learner, cloned every round; None is "
+                      "``silva.DecisionTreeClassifier(max_depth=1)`` (a stump). It must be a silva tree "
+                      "(DecisionTreeClassifier): other estimators are refused, since they cannot reuse the "
+                      "binned data. Its own ``max_bin`` is not used (the data is binned once with this "
+                      "booster's ``max_bin``) and its ``n_jobs`` becomes this booster's.",
+           regressor="The base learner, cloned every round; None is "
+                     "``silva.DecisionTreeRegressor(max_depth=3)``. It must be a silva tree "
+                     "(DecisionTreeRegressor); its own ``max_bin`` is not used (the data is binned once "
+                     "with this booster's ``max_bin``) and its ``n_jobs`` becomes this booster's."),
+    ),
+    "loss": Param(
+        _models("gbdt adaboost"),
+        By(gbdt=By(classifier="log_loss", regressor="squared_error"), adaboost="linear"),
+        By(gbdt=By(classifier='{"log_loss"}',
+                   regressor='{"squared_error", "absolute_error", "huber", "quantile"}'),
+           adaboost='{"linear", "square", "exponential"}'),
+        By(gbdt=By(classifier="The binomial (two classes) or multinomial log-loss.",
+                   regressor="Loss to minimise; leaves get the mean, the median, Friedman's Huber step or "
+                             "the ``alpha``-quantile of their residuals."),
+           adaboost="How a row's error, scaled to [0, 1] by the largest, enters the learner's error."),
+        _check_loss, tasks=By(adaboost="regressor"),
+    ),
+    "objective": Param(
+        _models("boost"), None, "str, callable or None",
+        By(classifier='"logloss" (binary) or "softmax" (multiclass), chosen from y (None), or '
+                      '``fn(y_true, raw) -> (grad, hess)``.',
+           regressor='"squared_error" (None), or ``fn(y_true, raw) -> (grad, hess)``.'),
+        _check_objective,
+    ),
+    "criterion": Param(
+        _models("cart forest"), By(classifier="gini", regressor="squared_error"),
+        By(classifier='{"gini", "entropy", "log_loss"}', regressor='{"squared_error"}'),
+        "Impurity the splits decrease.", _check_criterion,
+    ),
+    "splitter": Param(
+        _models("cart"), "best", '{"best", "random"}',
+        '"best": the best threshold of each candidate feature; "random": one random threshold per '
+        'candidate feature (an extremely randomised tree).', _check_choice(("best", "random")),
+    ),
+    # ------------------------------------------------------------ rounds and trees
+    "n_estimators": Param(
+        _models("boost gbdt forest adaboost"), By(adaboost=50, other=100), "int",
+        By(boost="Boosting rounds (a multiclass model grows one tree per class per round).",
+           gbdt=By(classifier="Boosting rounds (a multiclass model grows one tree per class per round).",
+                   regressor="Boosting rounds (one tree per round)."),
+           forest="Number of trees.",
+           adaboost=By(classifier="Most boosting rounds (fewer when a learner is perfect or no better "
+                                  "than chance).",
+                       regressor="Most boosting rounds (fewer when a learner is perfect or its error "
+                                 "reaches 0.5).")),
+        dict(low=1, integer=True), ("num_boost_round", "num_iterations", "max_iter"),
+    ),
+    "learning_rate": Param(
+        _models("boost gbdt adaboost"), By(adaboost=1.0, other=0.1), "float",
+        By(boost="Shrinkage of every leaf value.", gbdt="Shrinkage of every tree's leaf values.",
+           adaboost=By(classifier="Multiplies every learner's weight ``log((1 - err) / err) + log(K - 1)``.",
+                       regressor="Multiplies every learner's weight ``log(1 / beta)`` and the exponent of "
+                                 "the weight update.")),
+        dict(low=0, low_open=True), ("eta", "shrinkage_rate"),
+    ),
+    "max_depth": Param(
+        _models("boost gbdt cart forest"), By(boost=6, gbdt=3, cart=None, forest=None), "int or None",
+        By(boost="Deepest level of a tree; None for no limit (then set ``max_leaves``).",
+           gbdt="Deepest level of a tree; None for no limit.",
+           other="Deepest level (None: grow until the leaves are pure or too small)."),
+        dict(low=1, integer=True, allow_none=True),
+    ),
+    "max_leaves": Param(
+        _models("boost"), None, "int or None",
+        'Most leaves per tree. With ``grow_policy="leafwise"`` the open leaf of highest gain is split until '
+        'this many leaves exist.',
+        dict(low=2, integer=True, allow_none=True), ("num_leaves", "max_leaf_nodes"),
+    ),
+    "max_leaf_nodes": Param(
+        _models("gbdt cart forest"), None, "int or None",
+        By(gbdt="Most leaves per tree, grown best-first (the split of highest gain first); None grows "
+                "level by level down to ``max_depth``.",
+           cart="Most leaves, taken best-first (the open node of largest impurity decrease splits next).",
+           forest="Most leaves per tree, taken best-first."),
+        dict(low=2, integer=True, allow_none=True), ("num_leaves", "max_leaves"),
+    ),
+    "grow_policy": Param(
+        _models("boost"), "depthwise", '{"depthwise", "leafwise"}',
+        "Level-by-level growth (XGBoost) or best-first growth (LightGBM).",
+        _check_choice(("depthwise", "leafwise")),
+    ),
+    "min_child_weight": Param(
+        _models("boost"), 1.0, "float", "Least sum of hessians in each child of a split.",
+        dict(low=0), ("min_sum_hessian_in_leaf",),
+    ),
+    "min_samples_split": Param(
+        _models("gbdt cart forest"), 2, "int or float",
+        "Least number of rows a node needs to be split (a float: that fraction of the training rows, "
+        "rounded up).", _check_min_samples_split,
+    ),
+    "min_samples_leaf": Param(
+        _models("boost gbdt cart forest"), 1, "int",
+        By(boost="Least number of training rows in each child of a split.",
+           forest="Least number of (distinct in-bag) rows in each child of a split.",
+           other="Least number of rows in each child of a split."),
+        dict(low=1, integer=True), ("min_child_samples", "min_data_in_leaf"),
+    ),
+    "min_weight_fraction_leaf": Param(
+        _models("cart forest"), 0.0, "float",
+        By(cart="Least share of the total sample weight in each child.",
+           forest="Least share of a tree's total weight in each child."),
+        dict(low=0, high=0.5),
+    ),
+    "min_impurity_decrease": Param(
+        _models("cart forest"), 0.0, "float",
+        By(cart="A split must decrease the weighted impurity (scikit-learn's units: divided by the total "
+                "weight) by more than this.",
+           forest="A split must decrease the weighted impurity (divided by the tree's total weight) by "
+                  "more than this."),
+        dict(low=0),
+    ),
+    "reg_lambda": Param(
+        _models("boost"), 1.0, "float", "L2 penalty on leaf values.",
+        dict(low=0), ("lambda", "lambda_l2", "l2_regularization"),
+    ),
+    # "alpha" is XGBoost's name of reg_alpha; GBDT's own "alpha" (below) is another parameter. Aliases
+    # resolve per model, so each model has one meaning.
+    "reg_alpha": Param(
+        _models("boost"), 0.0, "float", "L1 penalty on leaf values.",
+        dict(low=0), ("alpha", "lambda_l1"),
+    ),
+    "alpha": Param(
+        _models("gbdt"), 0.9, "float",
+        'Quantile of the ``"quantile"`` loss; for ``"huber"``, the quantile of the absolute residuals taken '
+        'as the Huber threshold (recomputed every round).',
+        dict(low=0, high=1, low_open=True, high_open=True), tasks="regressor",
+    ),
+    # No peer alias: silva's gamma is compared with the 1/2-scaled gain of the XGBoost paper, while
+    # XGBoost's min_split_loss and LightGBM's min_split_gain compare the unscaled sum (2x silva's).
+    "gamma": Param(
+        _models("boost"), 0.0, "float",
+        "Least gain ``1/2 [G_L^2/(H_L+l) + G_R^2/(H_R+l) - G^2/(H+l)]`` a split must add, as in the XGBoost "
+        "paper. XGBoost's ``min_split_loss`` and LightGBM's ``min_split_gain`` are compared with the bracket "
+        "without the 1/2, so ``gamma=g`` here matches ``min_split_loss=2*g`` there. Applied greedily when a "
+        "split is chosen (as LightGBM does), not by XGBoost's post-pruning.",
+        dict(low=0),
+    ),
+    "ccp_alpha": Param(
+        _models("cart forest"), 0.0, "float",
+        By(cart="Minimal cost-complexity pruning: the subtrees whose effective alpha is at most this are "
+                "pruned.",
+           forest="Minimal cost-complexity pruning of each tree."),
+        dict(low=0),
+    ),
+    # ------------------------------------------------------------ sampling
+    "subsample": Param(
+        _models("boost gbdt"), 1.0, "float",
+        By(boost="Fraction of rows drawn (without replacement) for each round.",
+           gbdt="Fraction of rows drawn (without replacement) for each round: stochastic gradient "
+                "boosting. Trees and line searches see only the drawn rows."),
+        dict(low=0, high=1, low_open=True), ("bagging_fraction",),
+    ),
+    "colsample_bytree": Param(
+        _models("boost"), 1.0, "float", "Fraction of features drawn for each tree.",
+        dict(low=0, high=1, low_open=True), ("feature_fraction",),
+    ),
+    "colsample_bynode": Param(
+        _models("boost"), 1.0, "float", "Fraction of the tree's features drawn for each node.",
+        dict(low=0, high=1, low_open=True), ("feature_fraction_bynode",),
+    ),
+    "max_features": Param(
+        _models("gbdt cart forest"), By(forest=By(classifier="sqrt", regressor=1.0), other=None),
+        '{"sqrt", "log2"}, int, float or None',
+        By(gbdt="Features drawn at random for each split: ``sqrt(n_features)``, ``log2(n_features)``, a "
+                "number, a fraction of ``n_features``, or all of them (None).",
+           cart="Features drawn (without replacement) at each node as split candidates; None: all.",
+           forest="Features drawn at each node as split candidates (a float: that fraction of the "
+                  "features)."),
+        _check_max_features,
+    ),
+    "bootstrap": Param(
+        _models("forest"), By(RandomForest=True, ExtraTrees=False), "bool",
+        "Grow each tree on a bootstrap sample of the rows (else on all rows).", _check_bool,
+    ),
+    "oob_score": Param(
+        _models("forest"), False, "bool",
+        By(classifier="Score the forest on the out-of-bag rows (accuracy); sets ``oob_score_`` and "
+                      "``oob_decision_function_``.",
+           regressor="Score the forest on the out-of-bag rows (R^2); sets ``oob_score_`` and "
+                     "``oob_prediction_``."),
+        _check_bool,
+    ),
+    "max_samples": Param(
+        _models("forest"), None, "int, float or None",
+        "Bootstrap draws per tree: an int, or a fraction of the default number of draws (the number of "
+        "rows, or the total integer weight when that is larger).", _check_max_samples,
+    ),
+    "warm_start": Param(
+        _models("forest"), False, "bool",
+        "Keep the fitted trees and add trees up to ``n_estimators`` (fit on the same data).", _check_bool,
+    ),
+    "class_weight": Param(
+        _models("cart forest"), None,
+        By(cart='dict, "balanced" or None', forest='dict, "balanced", "balanced_subsample" or None'),
+        By(cart='Weights of the classes, multiplying the sample weights ("balanced": inversely '
+                'proportional to the class frequencies).',
+           forest='Weights of the classes, multiplying the rows\' weights; "balanced_subsample" computes '
+                  'the "balanced" weights on each tree\'s bootstrap sample.'),
+        _check_class_weight, tasks="classifier",
+    ),
+    # ------------------------------------------------------------ bins and categories
+    "max_bin": Param(
+        _models("boost gbdt cart forest adaboost"), 255, By(cart="int or None", forest="int or None",
+                                                             other="int"),
+        By(boost="Most value bins per feature; missing values (NaN) get a bin of their own and a learned "
+                 "direction.",
+           gbdt="Most value bins per feature (split thresholds are searched on binned values; "
+                "scikit-learn's GradientBoosting searches every distinct value). Missing values (NaN) get "
+                "a bin of their own and a learned direction.",
+           cart="Most value bins per feature (missing values get one more); None: a bin per distinct value "
+                "(exact splits, a wider bin type), which matches scikit-learn's tree on small data.",
+           forest="Most value bins per feature (missing values get one more); None: a bin per distinct "
+                  "value.",
+           adaboost="Most value bins per feature, up to 65535; missing values (NaN) get a bin of their own. "
+                    "With more bins than a column has distinct values every value is a bin: "
+                    "scikit-learn's exact thresholds."),
+        # None (a bin per distinct value) only for the trees and forests
+        By(cart=dict(low=2, high=65535, integer=True, allow_none=True),
+           forest=dict(low=2, high=65535, integer=True, allow_none=True),
+           other=dict(low=2, high=65535, integer=True)),
+        ("max_bins",),
+    ),
+    "categorical_features": Param(
+        _models("boost gbdt cart forest adaboost"), "auto",
+        By(boost='"auto", list of indices or names, bool mask, or None',
+           gbdt='"auto", list of indices or names, bool mask, or None',
+           other='"auto", array of int or str, bool mask or None'),
+        _CATEGORIES_DOC, None, ("categorical_feature",),
+    ),
+    "cat_smooth": Param(
+        _models("boost"), 10.0, "float",
+        "As LightGBM's: categories are ordered by sum_g / (sum_h + cat_smooth) before a categorical split.",
+        dict(low=0),
+    ),
+    "cat_l2": Param(
+        _models("boost"), 10.0, "float",
+        "As LightGBM's: categorical splits get reg_lambda + cat_l2.", dict(low=0),
+    ),
+    "min_data_per_group": Param(
+        _models("boost"), 100, "int",
+        "As LightGBM's: each scored prefix of a category order adds at least this many rows.",
+        dict(low=1, integer=True),
+    ),
+    "max_cat_threshold": Param(
+        _models("boost"), 32, "int",
+        "As LightGBM's: at most this many categories go to one side of a split.", dict(low=1, integer=True),
+    ),
+    "cat_code_order": Param(
+        _models("boost"), "auto", '"auto" or bool',
+        "Whether category codes carry an order. When true, a categorical feature is also split by "
+        "thresholds on its codes (as its ordinal encoding would be), the category-set split's gain is "
+        "lowered by the gain a set search finds in noise (so many-category features do not win by "
+        "overfitting), and a feature with more categories than ``max_bin`` is binned by ranges of codes "
+        "(an unseen code inside the seen range then follows its range, not the missing side). \"auto\": "
+        "true when every categorical feature is integer-coded and named in ``categorical_features``, false "
+        "when any comes from a frame's category or text dtype (whose codes are just sorted levels). False "
+        "is LightGBM's method alone: predictions do not depend on how categories are coded.",
+        _check_cat_code_order,
+    ),
+    # ------------------------------------------------------------ constraints (checked against the data at fit)
+    "monotonic_cst": Param(
+        _models("boost gbdt cart forest adaboost"), None, "array of int, dict or None",
+        "Monotonic constraint per feature: 1 increasing, -1 decreasing, 0 none; a list with one entry per "
+        "feature, or a dict {feature name: constraint} (unnamed features unconstrained). None: no "
+        "constraints.",
+        _check_monotonic_cst, ("monotone_constraints",),
+    ),
+    "interaction_cst": Param(
+        _models("boost gbdt"), None, '{"pairwise", "no_interactions"}, list of lists of int or str, or None',
+        "Features that may share a path: a node may split on a feature only if one group holds it and "
+        "every feature already used on its path (groups: lists, tuples or sets of feature indices or "
+        "names; the features in no group form one more group, scikit-learn's rule). \"pairwise\": any "
+        "two features may interact, never three; \"no_interactions\": each feature alone. None: no "
+        "constraint.",
+        _check_interaction_cst, ("interaction_constraints",),
+    ),
+    # ------------------------------------------------------------ early stopping
+    "n_iter_no_change": Param(
+        _models("boost gbdt"), None, "int or None",
+        By(boost="Stop after this many rounds without improvement on the last ``eval_set`` (or on a "
+                 "held-out ``validation_fraction`` when no eval_set is given) and keep the best round.",
+           gbdt="Stop after this many rounds without improvement of the loss on the last ``eval_set`` (or "
+                "on a held-out ``validation_fraction`` when no eval_set is given) and keep the best round."),
+        dict(low=1, integer=True, allow_none=True), ("early_stopping_rounds", "early_stopping_round"),
+    ),
+    "validation_fraction": Param(
+        _models("boost gbdt"), By(boost=None, gbdt=0.1), By(boost="float or None", gbdt="float"),
+        By(boost="Held-out share for early stopping without an eval_set (0.1 when None).",
+           gbdt="Held-out share for early stopping without an eval_set."),
+        dict(low=0, high=1, low_open=True, high_open=True, allow_none=True),
+    ),
+    "tol": Param(
+        _models("boost gbdt"), By(boost=1e-7, gbdt=1e-4), "float",
+        By(boost="Least decrease of the validation metric that counts as an improvement.",
+           gbdt="Least decrease of the validation loss that counts as an improvement."),
+        dict(low=0), ("early_stopping_min_delta",),
+    ),
+    # ------------------------------------------------------------ run
+    "random_state": Param(
+        _models("boost gbdt cart forest adaboost"), None, "int, RandomState or None",
+        By(boost="Seeds row/column sampling and the validation split; the same seed gives the same model "
+                 "whatever ``n_jobs`` is.",
+           gbdt="Seeds row/feature sampling and the validation split; the same seed gives the same model "
+                "whatever ``n_jobs`` is.",
+           cart="Seeds the feature draws, the random thresholds and the binning sample.",
+           forest="Seeds the bootstrap, the feature draws, the random thresholds and the binning sample; "
+                  "the same seed gives the same forest whatever ``n_jobs`` is.",
+           adaboost="Seeds the binning sample and every learner's ``random_state``."),
+        None, ("seed", "random_seed"),  # checked by sklearn's check_random_state at fit
+    ),
+    "n_jobs": Param(
+        _models("boost gbdt cart forest adaboost"), None, "int or None",
+        By(cart="Threads for binning and prediction; None uses the physical cores.",
+           other="Threads; None uses the physical cores."),
+        None, ("num_threads", "nthread"),  # checked by silva._threads.resolve_n_jobs at fit
+    ),
+    "verbose": Param(
+        _models("boost gbdt forest"), 0, "int",
+        By(boost="Print the validation metrics every ``verbose`` rounds and the phase timings at the end.",
+           gbdt="Print the validation losses every ``verbose`` rounds and the phase timings at the end.",
+           forest="Print the fit's timings."),
+        dict(low=0, integer=True), ("verbosity",),
+    ),
 }
 
 
-def validate_cart_params(estimator):
-    """validate_params for the CART family: the shared tables, with max_bin=None allowed."""
+# ---------------------------------------------------------------- lookups
+
+def model_of(estimator):
+    """The model family ("boost", "gbdt", "cart", "forest", "adaboost") of an estimator or class;
+    a family name is returned as is; None for anything else."""
+    if estimator is None or isinstance(estimator, str):
+        if estimator is not None and estimator not in MODELS:
+            raise ValueError(f"model must be one of {MODELS} or a silva estimator, got {estimator!r}")
+        return estimator
+    cls = estimator if isinstance(estimator, type) else type(estimator)
+    tag = getattr(cls, "_param_model", None)
+    if tag is not None:
+        return tag
+    for klass in cls.__mro__:
+        if klass.__name__ in _MODEL_OF_BASE:
+            return _MODEL_OF_BASE[klass.__name__]
+    return None
+
+
+def _context(estimator):
+    """(model, task, class name) of an estimator, class or family name."""
+    model = model_of(estimator)
+    if estimator is None or isinstance(estimator, str):
+        return model, None, None
+    from sklearn.base import ClassifierMixin, RegressorMixin
+
+    cls = estimator if isinstance(estimator, type) else type(estimator)
+    task = "classifier" if issubclass(cls, ClassifierMixin) else "regressor" if issubclass(cls, RegressorMixin) \
+        else None
+    return model, task, cls.__name__
+
+
+def names(model, task=None):
+    """The table's parameter names for a model family (and task), in table order."""
+    model = model_of(model)
+    return [name for name, p in PARAMS.items() if p.takes(model, task)]
+
+
+def default(name, estimator):
+    """The table's default of ``name`` for an estimator, class or family (a ``By`` when the family
+    alone does not decide it, e.g. ``max_features`` of forests)."""
+    model, task, cls_name = _context(estimator)
+    p = PARAMS[name]
+    if not p.takes(model, task):
+        raise KeyError(f"{model} estimators have no parameter {name!r}")
+    return _resolve(p.default, model, task, cls_name)
+
+
+def aliases(model):
+    """{alias: silva name} of a model family (or estimator): the peers' names of its parameters."""
+    model = model_of(model)
+    return {alias: name for name, p in PARAMS.items() if p.takes(model) for alias in p.aliases}
+
+
+def canonical_name(name, model=None):
+    """silva's name of a parameter given as itself or under a LightGBM/XGBoost/scikit-learn alias, for
+    ``model`` (a family name, an estimator or its class); None when unknown.
+
+    Aliases resolve per model: "alpha" is reg_alpha for "boost" but GBDT's own quantile "alpha" for
+    "gbdt". Without a model, a name whose meaning depends on the model raises a ValueError.
+    """
+    model = model_of(model)
+    if model is not None:
+        if name in PARAMS and PARAMS[name].takes(model):
+            return name
+        return aliases(model).get(name)
+    found = {}
+    for m in MODELS:
+        canon = canonical_name(name, m)
+        if canon is not None:
+            found.setdefault(canon, []).append(m)
+    if len(found) > 1:
+        raise ValueError(f"{name!r} means " + "; ".join(f"{canon} for {', '.join(ms)}"
+                                                        for canon, ms in found.items())
+                         + ": give the model")
+    return next(iter(found), None)
+
+
+# ---------------------------------------------------------------- validation
+
+def _run_check(check, name, value):
+    if check is None:
+        return
+    if callable(check):
+        check(name, value)
+    else:
+        check_number(name, value, **check)
+
+
+def validate_params(estimator):
+    """Check every parameter of ``estimator`` that the table has for its model; the error names the
+    parameter. (Values that need the data, e.g. a monotonic constraint per feature, are checked at fit.)"""
+    model, task, cls_name = _context(estimator)
     params = estimator.get_params(deep=False)
-    for name, (check, _, _) in PARAMS.items():
-        if name in params and not (name == "max_bin" and params[name] is None):
-            check_number(name, params[name], **check)
-    for table in (CLASSIC_PARAMS, CART_PARAMS):
-        for name, (check, _) in table.items():
-            if name in params:
-                if callable(check):
-                    check(name, params[name])
-                else:
-                    check_number(name, params[name], **check)
+    for name, value in params.items():
+        p = PARAMS.get(name)
+        if p is None or (model is not None and not p.takes(model)):
+            continue
+        check = _resolve(p.check, model, task, cls_name)
+        if isinstance(check, By):  # a model outside the table's families: the checks they share
+            check = check.other
+        if check is By._MISSING:
+            check = None
+        _run_check(check, name, value)
+    if params.get("grow_policy") == "leafwise" and params.get("max_leaves") is None \
+            and params.get("max_depth") is None:
+        raise ValueError("leaf-wise growth needs max_leaves or max_depth (both are None)")
+
+
+# the CART family used to have its own validator: the same table now (max_bin=None per model)
+validate_cart_params = validate_params
+
+
+# ---------------------------------------------------------------- docs
+
+def _format_value(value):
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, float) and value != 0 and not 1e-3 <= abs(value) < 1e6:
+        mantissa, exponent = f"{value:e}".split("e")
+        return f"{mantissa.rstrip('0').rstrip('.')}e{int(exponent)}"  # 1e-7, not 1e-07
+    return repr(value)
+
+
+_PLURAL = {"classifier": "classifiers", "regressor": "regressors"}
+
+
+def _format_default(value):
+    if not isinstance(value, By):
+        return _format_value(value)
+    parts = [f"{_format_default(v)} ({_PLURAL.get(k, k)})" for k, v in value.cases.items()]
+    if value.other is not By._MISSING:
+        parts.append(f"{_format_default(value.other)} (others)")
+    return ", ".join(parts)
+
+
+def _format_type(value):
+    if not isinstance(value, By):
+        return value
+    parts = [f"{_format_type(v)} ({_PLURAL.get(k, k)})" for k, v in value.cases.items()]
+    if value.other is not By._MISSING:
+        parts.append(f"{_format_type(value.other)} (others)")
+    return " or ".join(parts)
+
+
+def _format_text(value):
+    if not isinstance(value, By):
+        return value
+    parts = [f"{_PLURAL.get(k, k).capitalize()}: {_format_text(v)}" for k, v in value.cases.items()]
+    if value.other is not By._MISSING:
+        parts.append(f"Others: {_format_text(value.other)}")
+    return " ".join(parts)
+
+
+def param_docs(model, names=None, task=None, *, indent="    ", width=108, header=True):
+    """The numpydoc "Parameters" section of ``names`` (default: every parameter of ``model``) from
+    the table. ``model`` is an estimator class (its parameters in ``__init__`` order, defaults, types
+    and text resolved for that class), an estimator, or a family name (with ``task`` optionally)."""
+    ctx_model, ctx_task, cls_name = _context(model)
+    task = task or ctx_task
+    if names is None:
+        if cls_name is not None:
+            cls = model if isinstance(model, type) else type(model)
+            names = [n for n in inspect.signature(cls.__init__).parameters if n != "self"]
+        else:
+            names = globals()["names"](ctx_model, task)
+    lines = [f"{indent}Parameters", f"{indent}----------"] if header else []
+    for name in names:
+        p = PARAMS.get(name)
+        if p is None or not p.takes(ctx_model, task):
+            raise KeyError(f"{ctx_model} estimators have no parameter {name!r} in the table")
+        typ = _format_type(_resolve(p.type, ctx_model, task, cls_name))
+        default_value = _resolve(p.default, ctx_model, task, cls_name)
+        doc = _format_text(_resolve(p.doc, ctx_model, task, cls_name))
+        lines.append(f"{indent}{name} : {typ}, default={_format_default(default_value)}")
+        lines.extend(textwrap.wrap(doc, width=width, initial_indent=indent * 2, subsequent_indent=indent * 2,
+                                   break_on_hyphens=False))
+    return "\n".join(lines) + "\n"

@@ -295,6 +295,29 @@ def test_param_aliases_and_values(tmp_path, capsys):
         cli.parse_params(["eta=0.1", "learning_rate=0.2"], est)
 
 
+def test_param_aliases_resolve_per_model():
+    """The aliases come from silva/_params.py for the estimator's model: XGBoost's ``alpha`` is the
+    boosters' reg_alpha, while GBDT has an ``alpha`` of its own (the quantile of its losses)."""
+    assert cli.parse_params(["alpha=0.5", "lambda_l2=2"], silva.BoostRegressor()) == \
+        dict(reg_alpha=0.5, reg_lambda=2)
+    assert cli.parse_params(["alpha=0.5", "num_leaves=8"], silva.GBDTRegressor()) == \
+        dict(alpha=0.5, max_leaf_nodes=8)
+    assert cli.parse_params(["num_leaves=8", "seed=3"], silva.RandomForestRegressor()) == \
+        dict(max_leaf_nodes=8, random_state=3)
+    with pytest.raises(cli.CLIError, match="unknown parameter 'lambda_l2'"):
+        cli.parse_params(["lambda_l2=2"], silva.GBDTRegressor())  # no L2 penalty in GBDT
+    with pytest.raises(cli.CLIError, match="given twice"):
+        cli.parse_params(["alpha=0.5", "reg_alpha=0.1"], silva.BoostClassifier())
+
+
+def test_param_json_values():
+    assert cli.parse_value("[1, 0, -1]") == [1, 0, -1]
+    assert cli.parse_value('{"age": 1}') == {"age": 1}
+    assert cli.parse_value("[[0, 1], [2]]") == [[0, 1], [2]]
+    with pytest.raises(cli.CLIError, match="JSON"):
+        cli.parse_value("[1, 0")
+
+
 def test_task_inference():
     s = pd.Series
     assert cli.infer_task(s(np.linspace(0, 1, 50), name="y"))[0] == "regression"

@@ -89,7 +89,8 @@ def estimator_class(model, task):
 
 
 def parse_value(text):
-    """'None'/'null' -> None, 'true'/'false' -> bool, then int, float, else the string."""
+    """'None'/'null' -> None, 'true'/'false' -> bool, then int, float, a JSON list or object
+    ('[1,0,-1]', '{"age": 1}', '[[0,1],[2]]': constraints), else the string."""
     low = text.strip().lower()
     if low in ("none", "null"):
         return None
@@ -100,23 +101,30 @@ def parse_value(text):
             return convert(text)
         except ValueError:
             pass
+    if text.strip()[:1] in ("[", "{"):
+        import json
+        try:
+            return json.loads(text)
+        except ValueError as exc:
+            raise CLIError(f"cannot read {text!r} as a JSON list or object: {exc}") from None
     return text
 
 
 def parse_params(pairs, estimator):
-    """{silva name: value} from NAME=VALUE strings; LightGBM/XGBoost aliases are accepted and an
-    unknown name suggests the closest valid one."""
-    from .._params import PARAMS, canonical_name
+    """{silva name: value} from NAME=VALUE strings; LightGBM/XGBoost/scikit-learn aliases of the
+    estimator's parameters (silva/_params.py, resolved for its model: ``alpha`` is ``reg_alpha`` for
+    the boosters and GBDT's own ``alpha``) are accepted, and an unknown name suggests the closest one."""
+    from .._params import aliases as model_aliases
 
     valid = list(estimator.get_params(deep=False))
-    aliases = {alias: canon for canon, (_, names, _) in PARAMS.items() for alias in names if canon in valid}
+    aliases = {alias: canon for alias, canon in model_aliases(estimator).items() if canon in valid}
     params, given_as = {}, {}
     for pair in pairs or []:
         name, sep, value = pair.partition("=")
         name = name.strip()
         if not sep or not name:
             raise CLIError(f"--param expects NAME=VALUE, got {pair!r}")
-        canon = name if name in valid else canonical_name(name)
+        canon = name if name in valid else aliases.get(name)
         if canon not in valid:
             close = difflib.get_close_matches(name, valid + list(aliases), n=1, cutoff=0.6)
             if close:
@@ -129,7 +137,6 @@ def parse_params(pairs, estimator):
         params[canon] = parse_value(value)
         given_as[canon] = name
     return params
-
 
 
 def task_of(estimator):

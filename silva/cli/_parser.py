@@ -30,8 +30,9 @@ def build_parser():
                         "2 classes binary, more multiclass")
     p.add_argument("--model", choices=list(MODELS), default="boost", help="estimator family (default boost)")
     p.add_argument("--param", action="extend", nargs="+", default=[], metavar="NAME=VALUE",
-                   help="estimator parameter (silva, LightGBM or XGBoost name), e.g. "
-                        "--param n_estimators=300 learning_rate=0.05; random_state defaults to 0")
+                   help="estimator parameter (silva, LightGBM, XGBoost or scikit-learn name; lists "
+                        "as JSON), e.g. --param n_estimators=300 learning_rate=0.05 "
+                        "monotonic_cst=[1,0,-1]; random_state defaults to 0")
     group = p.add_mutually_exclusive_group()
     group.add_argument("--valid", metavar="DATA", help="validation data (same columns as DATA)")
     group.add_argument("--valid-fraction", type=float, metavar="F",

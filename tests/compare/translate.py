@@ -8,7 +8,8 @@ the estimator itself) and get keyword arguments for
 - ``xgboost.XGBClassifier`` / ``XGBRegressor`` (hist)       -> ``to_xgboost(params)``
 - ``sklearn.ensemble.HistGradientBoostingClassifier/Regressor`` -> ``to_sklearn(params)``
 
-Only numpy/stdlib are imported here (no pytest, no peer library), so benchmarks can use it too.
+Only numpy/stdlib and silva's parameter table are imported here (no pytest, no peer library), so
+benchmarks can use it too.
 LightGBM keywords use its scikit-learn-API names (``min_child_weight`` rather than the core alias
 ``min_sum_hessian_in_leaf``, etc.) so no alias is given twice. Objectives are not translated: each
 peer's Classifier/Regressor picks logloss/softmax/squared error like silva does.
@@ -51,6 +52,8 @@ random_state        random_state                   random_state                 
 n_jobs              n_jobs (None -> physical cores) n_jobs (None -> physical)     - (use threadpoolctl) [6]
 verbose             verbose=-1 (always off)        verbosity=0 (always off)       verbose=0 (always off)
 objective           - (estimator class decides)    - (estimator class decides)    - (class decides)
+monotonic_cst       monotone_constraints [7]       monotone_constraints [7]       monotonic_cst
+interaction_cst     interaction_constraints [7]    interaction_constraints [7]    interaction_cst
 =================== ============================== ============================== ===========================
 
 [1] Tree shape. silva depth-wise with no ``max_leaves`` splits every node down to ``max_depth``
@@ -84,6 +87,11 @@ objective           - (estimator class decides)    - (estimator class decides)  
     default); LightGBM/XGBoost need an ``eval_set`` passed to ``fit`` (LightGBM watches every eval set
     unless ``first_metric_only``), so ``validation_fraction`` is not translated for them.
 [6] HGB runs on OpenMP threads: limit them with ``threadpoolctl.threadpool_limits(n_jobs)``.
+[7] Constraints. The peers' names are the aliases in silva/_params.py. A list of -1/0/1 goes to all
+    three; a dict {feature name: -1/0/1} to XGBoost and HGB as is, to LightGBM (lists only) when the
+    training frame ``X`` is given. ``interaction_cst`` groups go to HGB as is; LightGBM and XGBoost take
+    lists of lists, so "pairwise"/"no_interactions" are spelled out and the features listed in no group
+    added as one more group (HGB's rule) when ``X`` is given, else the value is reported untranslated.
 
 Losses are the same in spirit, not to the last digit: e.g. for softmax XGBoost uses the hessian
 2 p (1 - p) and LightGBM K/(K-1) p (1 - p).
@@ -91,20 +99,15 @@ Losses are the same in spirit, not to the last digit: e.g. for softmax XGBoost u
 import os
 import warnings
 
+from silva import _params as _table
+
 __all__ = ["SILVA_DEFAULTS", "GAMMA_SCALE", "LIGHTGBM_MAX_LEAVES", "TranslationWarning",
            "silva_params", "untranslated", "to_lightgbm", "to_xgboost", "to_sklearn", "describe"]
 
-# silva.BoostClassifier / BoostRegressor defaults (docs/API.md); a test checks they stay in sync.
-SILVA_DEFAULTS = {
-    "n_estimators": 100, "learning_rate": 0.1, "max_depth": 6, "max_leaves": None,
-    "grow_policy": "depthwise", "min_child_weight": 1.0, "min_samples_leaf": 1, "reg_lambda": 1.0,
-    "reg_alpha": 0.0, "gamma": 0.0, "subsample": 1.0, "colsample_bytree": 1.0,
-    "colsample_bynode": 1.0, "max_bin": 255, "objective": None, "n_iter_no_change": None,
-    "validation_fraction": None, "tol": 1e-7, "random_state": None, "n_jobs": None, "verbose": 0,
-    # categorical splits (LightGBM's names and defaults; peers get the frame's categorical dtypes)
-    "categorical_features": "auto", "cat_smooth": 10.0, "cat_l2": 10.0, "min_data_per_group": 100,
-    "max_cat_threshold": 32, "cat_code_order": "auto",
-}
+# silva.BoostClassifier / BoostRegressor defaults: the parameter table's (silva/_params.py); a test
+# checks the boosters' signatures against them.
+SILVA_DEFAULTS = {name: _table.default(name, "boost") for name in _table.names("boost")}
+_CONSTRAINT_PARAMS = ("monotonic_cst", "interaction_cst")
 _CATEGORY_PARAMS = ("categorical_features", "cat_smooth", "cat_l2", "min_data_per_group", "max_cat_threshold",
                     "cat_code_order")
 # peers' split gain = GAMMA_SCALE * silva's split gain (note [2])
@@ -173,11 +176,18 @@ def _shape_note(p):
     return None
 
 
-def untranslated(params, library):
+def untranslated(params, library, X=None):
     """[(name, reason)] for silva parameters whose value ``library`` ("lightgbm", "xgboost",
-    "sklearn") cannot reproduce; empty when the peer trains the matched model."""
+    "sklearn") cannot reproduce; empty when the peer trains the matched model. ``X``, the training
+    matrix, lets constraints given by feature name or as "pairwise" reach LightGBM/XGBoost."""
     p = silva_params(params)
     out = [(name, why) for name, why in _NO_EQUIVALENT[library].items() if _differs(p, name)]
+    for name in _CONSTRAINT_PARAMS:
+        if p[name] is not None and library != "sklearn":
+            try:
+                _constraint(p, name, library, X)
+            except ValueError as exc:
+                out.append((name, str(exc)))
     if library in ("lightgbm", "sklearn") and _shape_note(p):
         out.append(("max_leaves", _shape_note(p)))
     if library == "sklearn" and p["max_bin"] > HGB_MAX_BINS:
@@ -185,8 +195,8 @@ def untranslated(params, library):
     return out
 
 
-def _report(params, library, strict):
-    problems = untranslated(params, library)
+def _report(params, library, strict, X=None):
+    problems = untranslated(params, library, X)
     if not problems:
         return
     text = f"{library} cannot reproduce: " + "; ".join(f"{n}={params[n]!r} ({why})" for n, why in problems)
@@ -215,6 +225,41 @@ def _has_nan(X):
     return [bool(v) for v in np.isnan(arr).any(axis=0)]
 
 
+def _feature_names(X):
+    return [str(c) for c in X.columns] if hasattr(X, "columns") else None
+
+
+def _constraint(p, name, library, X=None):
+    """silva's ``monotonic_cst`` / ``interaction_cst`` as LightGBM's or XGBoost's value (note [7]);
+    ValueError when it needs ``X`` and none is given."""
+    value = p[name]
+    n_features = None if X is None else (X.shape[1] if hasattr(X, "shape") else len(X[0]))
+    names = None if X is None else _feature_names(X)
+    if name == "monotonic_cst":
+        if not isinstance(value, dict):
+            return [int(v) for v in value]
+        if library == "xgboost":
+            return dict(value)
+        if names is None:
+            raise ValueError("LightGBM takes a list: give the training frame X to place the named constraints")
+        return [int(value.get(col, 0)) for col in names]
+    if n_features is None:
+        raise ValueError(f"{library} needs every group spelled out: give the training matrix X")
+    if value == "no_interactions":
+        return [[i] for i in range(n_features)]
+    if value == "pairwise":
+        return [[i, j] for i in range(n_features) for j in range(i + 1, n_features)]
+    index = {col: i for i, col in enumerate(names or [])}
+    groups = [sorted(index[f] if isinstance(f, str) else int(f) for f in group) for group in value]
+    rest = sorted(set(range(n_features)) - {f for group in groups for f in group})
+    return groups + ([rest] if rest else [])
+
+
+def _peer_name(name):
+    """LightGBM's and XGBoost's name of a silva constraint: its alias in the parameter table."""
+    return _table.PARAMS[name].aliases[0]
+
+
 def to_lightgbm(params=None, X=None, strict=False, **overrides):
     """Keyword arguments for ``lightgbm.LGBMClassifier`` / ``LGBMRegressor``.
 
@@ -222,7 +267,7 @@ def to_lightgbm(params=None, X=None, strict=False, **overrides):
     through ``max_bin_by_feature`` so they keep ``max_bin`` value bins as in silva (note [3]).
     """
     p = silva_params(params, **overrides)
-    _report(p, "lightgbm", strict)
+    _report(p, "lightgbm", strict, X)
     depth = p["max_depth"]
     if p["max_leaves"] is not None:
         leaves = p["max_leaves"]
@@ -258,13 +303,24 @@ def to_lightgbm(params=None, X=None, strict=False, **overrides):
     if p["n_iter_no_change"] is not None:
         kw["early_stopping_round"] = p["n_iter_no_change"]
         kw["early_stopping_min_delta"] = p["tol"]
+    _add_constraints(kw, p, "lightgbm", X)
     return kw
 
 
-def to_xgboost(params=None, strict=False, **overrides):
-    """Keyword arguments for ``xgboost.XGBClassifier`` / ``XGBRegressor`` with ``tree_method="hist"``."""
+def _add_constraints(kw, p, library, X):
+    for name in _CONSTRAINT_PARAMS:
+        if p[name] is not None:
+            try:
+                kw[_peer_name(name)] = _constraint(p, name, library, X)
+            except ValueError:
+                pass  # reported by _report
+
+
+def to_xgboost(params=None, strict=False, X=None, **overrides):
+    """Keyword arguments for ``xgboost.XGBClassifier`` / ``XGBRegressor`` with ``tree_method="hist"``
+    (``X``, the training matrix, is needed only for interaction constraints: note [7])."""
     p = silva_params(params, **overrides)
-    _report(p, "xgboost", strict)
+    _report(p, "xgboost", strict, X)
     kw = {
         "tree_method": "hist",
         "n_estimators": p["n_estimators"],
@@ -286,6 +342,7 @@ def to_xgboost(params=None, strict=False, **overrides):
     }
     if p["n_iter_no_change"] is not None:
         kw["early_stopping_rounds"] = p["n_iter_no_change"]
+    _add_constraints(kw, p, "xgboost", X)
     return kw
 
 
@@ -309,6 +366,9 @@ def to_sklearn(params=None, strict=False, **overrides):
         "random_state": p["random_state"],
         "verbose": 0,
     }
+    for name in _CONSTRAINT_PARAMS:  # HGB's own names and forms
+        if p[name] is not None:
+            kw[name] = p[name]
     if p["n_iter_no_change"] is None:
         kw["early_stopping"] = False  # HGB's default "auto" would stop early on > 10,000 rows
     else:
