@@ -14,8 +14,7 @@ from .ensemble import (DecisionTreeClassifier, DecisionTreeRegressor, ExtraTrees
                        RandomForestClassifier, RandomForestRegressor)
 from .ensemble import AdaBoostClassifier, AdaBoostRegressor
 from .plotting import plot_importance, plot_metric, plot_tree
-
-__version__ = "0.1.0"
+from ._version import __version__
 
 
 def load(path):

@@ -44,6 +44,7 @@ import tempfile
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
+from silva._version import __version__
 from silva.exceptions import ModelFileError
 
 __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "save", "load", "register_model_class"]
@@ -135,9 +136,7 @@ def _model_classes():
 
 
 def _silva_version():
-    import silva
-
-    return str(getattr(silva, "__version__", "unknown"))
+    return __version__
 
 
 # --------------------------------------------------------------------------- #

@@ -2,6 +2,9 @@
 
 A loss works on raw scores of shape (n_samples, n_outputs) and writes float64 gradients/hessians of
 shape (n_outputs, n_samples) (one contiguous row per output, as each output grows its own tree).
+
+The booster objectives (``get_loss``) are looked up in a registry that the loss classes join with
+``@register_objective(task, *names)``, so this module imports none of them.
 """
 from abc import ABC, abstractmethod
 
@@ -73,28 +76,59 @@ class CustomLoss(Loss):
         return self.base.predict(raw)
 
 
+# The booster objectives, by task: "regression" (n_classes None), "binary" (n_classes <= 2) and
+# "multiclass" (n_classes > 2). Each task holds {objective name: Loss class}; the first class that
+# joined a task is its default. A "multiclass" loss is built with n_classes, the others with no argument.
+_TASKS = ("regression", "binary", "multiclass")
+_OBJECTIVES = {task: {} for task in _TASKS}
+_DEFAULTS = {}
+
+
+def register_objective(task, *names):
+    """Class decorator: the Loss class answers to the objective ``names`` for ``task``. Returns the class."""
+    if task not in _OBJECTIVES:
+        raise ValueError(f"task must be one of {_TASKS}, got {task!r}")
+
+    def join(cls):
+        if not (isinstance(cls, type) and issubclass(cls, Loss)):
+            raise TypeError(f"{cls!r} is not a Loss class")
+        # a class defined again under the same name (a module reload) replaces the old one
+        same = (cls.__module__, cls.__qualname__)
+        taken = sorted(name for table in _OBJECTIVES.values() for name, other in table.items()
+                       if name in names and (other.__module__, other.__qualname__) != same)
+        if taken:
+            raise ValueError(f"objective names {taken} are already taken")
+        default = _DEFAULTS.get(task)
+        if default is None or (default.__module__, default.__qualname__) == same:
+            _DEFAULTS[task] = cls
+        _OBJECTIVES[task].update(dict.fromkeys(names, cls))
+        return cls
+    return join
+
+
+def _make(cls, task, n_classes):
+    return cls(n_classes) if task == "multiclass" else cls()
+
+
 def get_loss(objective, n_classes=None):
     """Resolve an ``objective`` parameter: None/name/callable -> Loss."""
-    from .losses import LogLoss, SoftmaxLoss, SquaredError
-
     if n_classes is None:
-        base = SquaredError()
-        names = {"squared_error": SquaredError, "reg:squarederror": SquaredError, "l2": SquaredError,
-                 "regression": SquaredError}
+        task = "regression"
+        names = _OBJECTIVES["regression"]
     else:
-        base = LogLoss() if n_classes <= 2 else SoftmaxLoss(n_classes)
-        names = {"logloss": LogLoss, "binary": LogLoss, "binary:logistic": LogLoss,
-                 "softmax": SoftmaxLoss, "multiclass": SoftmaxLoss, "multi:softprob": SoftmaxLoss,
-                 "multi:softmax": SoftmaxLoss}
+        task = "binary" if n_classes <= 2 else "multiclass"
+        names = {**_OBJECTIVES["binary"], **_OBJECTIVES["multiclass"]}
+    if task not in _DEFAULTS:
+        raise RuntimeError(f"no {task} objective has joined the registry (import silva.losses)")
     if objective is None:
-        return base
+        return _make(_DEFAULTS[task], task, n_classes)
     if callable(objective):
+        base = _make(_DEFAULTS[task], task, n_classes)
         return CustomLoss(objective, base, base.n_outputs(n_classes or 1))
     if isinstance(objective, str) and objective in names:
-        cls = names[objective]
-        if n_classes is not None and (cls is SoftmaxLoss) != (n_classes > 2):
+        if objective not in _OBJECTIVES[task]:
             raise ValueError(f"objective={objective!r} does not fit {n_classes} classes; use "
-                             f"{'softmax' if n_classes > 2 else 'logloss'} (or leave objective=None)")
-        return base
+                             f"{_DEFAULTS[task].name} (or leave objective=None)")
+        return _make(_OBJECTIVES[task][objective], task, n_classes)
     raise ValueError(f"objective={objective!r} is not supported; use one of {sorted(names)} or a callable "
                      "returning (grad, hess)")

@@ -2,7 +2,7 @@
 import numpy as np
 from numba import njit, prange
 
-from .base import Loss
+from .base import Loss, register_objective
 
 _EPS = 1e-15
 
@@ -51,6 +51,7 @@ def softmax(raw):
     return z / z.sum(axis=1, keepdims=True)
 
 
+@register_objective("regression", "squared_error", "reg:squarederror", "l2", "regression")
 class SquaredError(Loss):
     name = "squared_error"
     metric_name = "rmse"
@@ -65,6 +66,7 @@ class SquaredError(Loss):
         return float(np.sqrt(np.average((raw[:, 0] - y) ** 2, weights=sample_weight)))
 
 
+@register_objective("binary", "logloss", "binary", "binary:logistic")
 class LogLoss(Loss):
     name = "logloss"
     metric_name = "logloss"
@@ -87,6 +89,7 @@ class LogLoss(Loss):
         return np.column_stack([1.0 - p, p])
 
 
+@register_objective("multiclass", "softmax", "multiclass", "multi:softprob", "multi:softmax")
 class SoftmaxLoss(Loss):
     name = "softmax"
     metric_name = "mlogloss"
