@@ -13,6 +13,7 @@ from .ensemble import BoostClassifier, BoostRegressor, GBDTClassifier, GBDTRegre
 from .ensemble import (DecisionTreeClassifier, DecisionTreeRegressor, ExtraTreesClassifier, ExtraTreesRegressor,
                        RandomForestClassifier, RandomForestRegressor)
 from .ensemble import AdaBoostClassifier, AdaBoostRegressor
+from .inspection import check_monotonic
 from .plotting import plot_importance, plot_metric, plot_tree
 from ._version import __version__
 
@@ -25,5 +26,6 @@ def load(path):
 
 __all__ = ["BoostClassifier", "BoostRegressor", "GBDTClassifier", "GBDTRegressor", "DecisionTreeClassifier",
            "DecisionTreeRegressor", "RandomForestClassifier", "RandomForestRegressor", "ExtraTreesClassifier",
-           "ExtraTreesRegressor", "AdaBoostClassifier", "AdaBoostRegressor", "load", "plot_importance",
+           "ExtraTreesRegressor", "AdaBoostClassifier", "AdaBoostRegressor", "check_monotonic", "load",
+           "plot_importance",
            "plot_metric", "plot_tree", "__version__"]

@@ -538,10 +538,10 @@ PARAMS = {
     ),
     # ------------------------------------------------------------ constraints (checked against the data at fit)
     "monotonic_cst": Param(
-        _models("boost gbdt cart forest adaboost"), None, "array of int, dict or None",
+        _models("boost gbdt cart forest"), None, "array of int, dict or None",
         "Monotonic constraint per feature: 1 increasing, -1 decreasing, 0 none; a list with one entry per "
         "feature, or a dict {feature name: constraint} (unnamed features unconstrained). None: no "
-        "constraints.",
+        "constraints. (AdaBoost: give it to the learner, ``estimator=DecisionTree*(monotonic_cst=...)``.)",
         _check_monotonic_cst, ("monotone_constraints",),
     ),
     "interaction_cst": Param(

@@ -44,6 +44,7 @@ import tempfile
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
+from silva._registry import check_model_contract, model_classes
 from silva._version import __version__
 from silva.exceptions import ModelFileError
 
@@ -56,10 +57,10 @@ FORMAT_VERSION = 1
 # to write them, so that every saved file can be loaded back.
 MAX_FILE_BYTES = 2 * 1024**3
 
-# The estimator classes that can be saved and loaded are those listed in the
-# _MODEL_CLASSES tuple of silva/ensemble/__init__.py: TO MAKE A NEW ESTIMATOR
-# LOADABLE, ADD IT THERE (one line); it must implement the model-state contract
-# of docs/API.md.
+# The estimator classes that can be saved and loaded are those that joined
+# silva._registry: TO MAKE A NEW ESTIMATOR LOADABLE, DECORATE ITS CLASS WITH
+# @register_model (from silva._registry); it must implement the model-state
+# contract of docs/API.md. This module imports no estimator module.
 
 # Classes added with register_model_class() (tests, extensions).
 _REGISTERED_CLASSES = {}
@@ -114,23 +115,18 @@ _STATE_ERRORS = (ValueError, KeyError, TypeError, IndexError, OverflowError)
 def register_model_class(cls):
     """Make ``cls`` savable and loadable under ``cls.__name__``.
 
-    The silva estimators are found automatically (``silva.ensemble._MODEL_CLASSES``);
-    this hook is for tests and extensions. Returns ``cls`` (usable as a
-    decorator).
+    The silva estimators join on their own (``silva._registry``, which
+    ``import silva`` fills); this hook is for tests and extensions. Returns
+    ``cls`` (usable as a decorator).
     """
-    if not (isinstance(cls, type) and hasattr(cls, "_get_model_state")
-            and hasattr(cls, "_from_model_state")):
-        raise TypeError(
-            f"{cls!r} does not implement _get_model_state/_from_model_state")
+    check_model_contract(cls)
     _REGISTERED_CLASSES[cls.__name__] = cls
     return cls
 
 
 def _model_classes():
     """Return {class name: class} of every estimator that can be saved/loaded."""
-    from silva import ensemble  # here, not at import time: silva.ensemble uses this module
-
-    classes = {cls.__name__: cls for cls in ensemble._MODEL_CLASSES}
+    classes = model_classes()
     classes.update(_REGISTERED_CLASSES)
     return classes
 

@@ -14,13 +14,13 @@ from numba import njit, prange
 
 from .._dtypes import TILE
 from .histogram import _accumulate
-from .splitting import _better, _scan_categorical, _scan_feature, _take, node_score
+from .splitting import _better, _scan_categorical, _scan_feature, _take, parent_score
 
 
 @njit(cache=True)
 def _tile_task(X, f0, j, sample_indices, ordered_g, ordered_h, starts, stops, small_slots, parent_slots,
                large_slots, hists, n_features, child_sums, scan, candidates, n_value_bins, missing_bin, params,
-               is_categorical, cat_params, per_feature, feature_sets):
+               is_categorical, cat_params, monotonic, per_feature, feature_sets):
     """One (split node j, tile starting at feature f0) task of ``grow_children``."""
     small = hists[small_slots[j]]
     _accumulate(X, sample_indices, ordered_g, ordered_h, starts[j], stops[j], small, f0, False, n_features)
@@ -38,7 +38,8 @@ def _tile_task(X, f0, j, sample_indices, ordered_g, ordered_h, starts, stops, sm
             continue
         hist = hists[small_slots[j]] if c == 0 else hists[large_slots[j]]
         G, H, N = child_sums[j, c, 0], child_sums[j, c, 1], child_sums[j, c, 2]
-        parent_score = node_score(G, H, params[0], params[1])
+        lo, hi = child_sums[j, c, 3], child_sums[j, c, 4]
+        parent = parent_score(G, H, params[0], params[1], lo, hi)
         row = 2 * j + c
         for f in range(f0, f1):
             per_feature[row, f, 0] = -np.inf
@@ -46,20 +47,21 @@ def _tile_task(X, f0, j, sample_indices, ordered_g, ordered_h, starts, stops, sm
                 continue
             if is_categorical[f]:
                 _scan_categorical(hist[f], n_value_bins[f], missing_bin, G, H, N, params, cat_params,
-                                  per_feature[row, f], feature_sets[row * n_feat_pad + f])
+                                  per_feature[row, f], feature_sets[row * n_feat_pad + f], lo, hi)
             else:
-                _scan_feature(hist[f], n_value_bins[f], missing_bin, G, H, N, parent_score, params,
-                              per_feature[row, f])
+                _scan_feature(hist[f], n_value_bins[f], missing_bin, G, H, N, parent, params,
+                              per_feature[row, f], lo, hi, monotonic[f])
 
 
 @njit(parallel=True, cache=True)
 def grow_children(X_tiles, sample_indices, ordered_g, ordered_h, starts, stops, small_slots, parent_slots,
                   large_slots, tiles, hists, n_features, child_sums, scan, candidates, n_value_bins,
-                  missing_bin, params, is_categorical, cat_params, best_out, best_sets, n_threads):
+                  missing_bin, params, is_categorical, cat_params, monotonic, best_out, best_sets, n_threads):
     """For each split node j: hists[small_slots[j]] from rows ``sample_indices[starts[j]:stops[j]]``,
     hists[large_slots[j]] = hists[parent_slots[j]] - hists[small_slots[j]] (skipped when
     large_slots[j] < 0), then the best split of child c (0: small, 1: large) when ``scan[j, c]``, over the
-    features with ``candidates[j, c, f]``, given its sums ``child_sums[j, c] = (G, H, N)``.
+    features with ``candidates[j, c, f]``, given its sums and monotone bounds ``child_sums[j, c] =
+    (G, H, N, lo, hi)`` and the features' constraints ``monotonic`` (-1/0/+1).
 
     best_out[2 j + c] = (gain, feature, bin, missing_left, GL, HL, NL) as in ``find_best_splits`` (gain
     -inf: no valid split); best_sets[2 j + c] holds the left bins of a categorical split.
@@ -83,7 +85,7 @@ def grow_children(X_tiles, sample_indices, ordered_g, ordered_h, starts, stops, 
             _tile_task(X_tiles[tiles[task % n_tiles]], tiles[task % n_tiles] * TILE, j, sample_indices,
                        ordered_g, ordered_h, starts, stops, small_slots, parent_slots, large_slots, hists,
                        n_features, child_sums, scan, candidates, n_value_bins, missing_bin, params,
-                       is_categorical, cat_params, per_feature, feature_sets)
+                       is_categorical, cat_params, monotonic, per_feature, feature_sets)
     for j in range(n_pairs):
         for c in range(2):
             row = 2 * j + c

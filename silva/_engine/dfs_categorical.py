@@ -4,7 +4,7 @@ of a node, then the categories ordered by mean target and cut (random forests, C
 import numpy as np
 from numba import njit
 
-from .dfs_scan import _bin_stats, _scan_sorted, _score, _splitmix, _uniform
+from .dfs_scan import _allowed, _bin_stats, _scan_sorted, _score, _splitmix, _uniform
 
 # categories with fewer rows in a node move as one group (_cat_split_sorted). LightGBM and scikit-learn's
 # histogram GBDT use 10 for their shallow trees; forest trees grow deep, where 10 pools every category
@@ -29,7 +29,7 @@ def _cat_stats(kbs, off, t2, w2, src, m, b_min, b_max, K, classification, missin
 
 @njit(cache=True)
 def _cat_split_random(rng, n_cat, n_miss, m, K, total, parent, criterion, min_leaf, min_weight, cats, cstat, ccnt,
-                      sel, table, L, R, best):
+                      sel, table, L, R, best, cons):
     """Extra trees on a categorical feature: a random subset of the node's categories goes left (each
     with probability 1/2; when that leaves a side without categories one of them changes side), the
     missing rows right and, when there are some, left. Returns (improved, rng); on improvement
@@ -60,7 +60,8 @@ def _cat_split_random(rng, n_cat, n_miss, m, K, total, parent, criterion, min_le
             continue
         for c in range(C):
             R[c] = total[c] - L[c]
-        if L[K] < min_weight or R[K] < min_weight:
+        ch = int(cons[3])
+        if L[K] < min_weight or R[K] < min_weight or not _allowed(L[ch], L[K], R[ch], R[K], cons):
             continue
         gain = _score(L, K, criterion) + _score(R, K, criterion) - parent
         if gain > best[0]:
@@ -77,7 +78,7 @@ def _cat_split_random(rng, n_cat, n_miss, m, K, total, parent, criterion, min_le
 @njit(cache=True)
 def _cat_split_sorted(n_cat, n_miss, m, K, classification, missing_bin, total, parent, criterion, min_leaf,
                       min_weight, min_rows, cats, cstat, ccnt, keys, c_bins, c_stat, c_cnt, gstat, gcnt, rank,
-                      table, left, work, best):
+                      table, left, work, best, cons):
     """CART on a categorical feature: the categories ordered by their mean target -- regression: the
     mean of y; binary: the share of class 1 (Breiman / Fisher: the best subset split is one of the
     splits of this order) -- and that order scanned as a numeric feature's bins (missing rows on either
@@ -136,7 +137,7 @@ def _cat_split_sorted(n_cat, n_miss, m, K, classification, missing_bin, total, p
             c_cnt[n_ent] = n_miss
             n_ent += 1
         if _scan_sorted(c_bins, c_stat, c_cnt, n_ent, m, K, missing_bin, parent, total, criterion, min_leaf,
-                        min_weight, left, work, best):
+                        min_weight, left, work, best, cons):
             r_last = int(best[1])
             for r in range(n_grp):
                 keys[order[r]] = 1.0 if r <= r_last else 0.0  # keys now: the groups' sides

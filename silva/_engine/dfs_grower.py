@@ -51,7 +51,8 @@ CRITERIA = {"squared_error": 0, "gini": 1, "entropy": 2}
 @njit(cache=True, fastmath={"reassoc"})
 def _grow_one(X_flat, stride, n_features, missing_bin, rows_in, w_rows, targets, K, classification, criterion,
               max_depth, min_samples_split, min_samples_leaf, min_weight_leaf, min_gain, max_features, extra,
-              bin_lo, bin_hi, bin_mid, is_cat, code_order, seed, rows2, w2, t2, kbs, kbest, keys, bins_sorted,
+              bin_lo, bin_hi, bin_mid, is_cat, code_order, mono, value_ch, seed, rows2, w2, t2, kbs, kbest, keys,
+              bins_sorted,
               stat_rows, cnt_rows, hist, hist_cnt, out_feature, out_bin, out_missing_left, out_left, out_right,
               out_value, out_gain, out_cover, out_count, out_cat_split, out_cat_words):
     """Grow one tree on rows ``rows_in`` (repeats allowed: bootstrap) with per-row weights ``w_rows``;
@@ -64,7 +65,15 @@ def _grow_one(X_flat, stride, n_features, missing_bin, rows_in, w_rows, targets,
     Categorical features (``is_cat``) split by category sets (``_cat_split_sorted``, or
     ``_cat_split_random`` for extra trees), except those flagged ``code_order`` (binned by ranges of
     codes: more categories than bins), searched as ordered bins; either way such a node gets
-    ``out_cat_split`` 1, ``out_bin`` -1 and the left bins as a bitset in ``out_cat_words[node]``."""
+    ``out_cat_split`` 1, ``out_bin`` -1 and the left bins as a bitset in ``out_cat_words[node]``.
+
+    Monotone constraints (``mono``: -1/0/+1 per feature; the constrained value is channel ``value_ch``
+    of a node's mean: the target, or class 1's share) reject a split on a constrained feature whose
+    children's means leave the node's bounds or break the feature's direction, and clip every node's
+    value into its bounds (scikit-learn's rules). The left child of a constrained split is bounded by
+    the midpoint of the two children's means (scikit-learn's bound); depth-first, its subtree is
+    finished before the right child is searched, so the right one is bounded only by the extreme leaf
+    that subtree actually grew (``_first_extreme``), which is never past the midpoint."""
     # each node draws from its own stream (tree seed, node id): a node that stops early (e.g. too few
     # rows) never shifts the draws of the others, so weight k and k repeated rows grow the same tree
     n = rows_in.size
@@ -108,6 +117,14 @@ def _grow_one(X_flat, stride, n_features, missing_bin, rows_in, w_rows, targets,
     sel = np.empty(nc, dtype=np.uint8)
     table = np.zeros(nc, dtype=np.uint8)
     best_table = np.zeros(nc, dtype=np.uint8)
+    constrained = False
+    for f in range(mono.size):
+        constrained = constrained or mono[f] != 0
+    stack_blo = np.full(256, -np.inf)
+    stack_bhi = np.full(256, np.inf)
+    stack_first = np.full(256, -1, dtype=np.int64)
+    stack_sign = np.zeros(256, dtype=np.int64)
+    cons = np.array([-np.inf, np.inf, 0.0, float(value_ch)])
     n_nodes = 1
     sp = 0
     stack_node[0] = 0
@@ -121,12 +138,27 @@ def _grow_one(X_flat, stride, n_features, missing_bin, rows_in, w_rows, targets,
         hi = stack_hi[sp]
         depth = stack_depth[sp]
         side = stack_side[sp]
+        b_lo = stack_blo[sp]
+        b_hi = stack_bhi[sp]
+        if constrained and stack_first[sp] >= 0:
+            # a right child: bounded by the leaves its left sibling's finished subtree grew
+            if stack_sign[sp] > 0:
+                b_lo = max(b_lo, _first_extreme(stack_first[sp], node, n_nodes, out_left, out_value, value_ch, 1))
+            else:
+                b_hi = min(b_hi, _first_extreme(stack_first[sp], node, n_nodes, out_left, out_value, value_ch, -1))
+        cons[0] = b_lo
+        cons[1] = b_hi
         sp -= 1
         m = hi - lo
         src = side * n + lo  # the node's rows in the *2 buffers
         _totals(t2, w2, src, m, K, classification, total, e_acc)
         for c in range(K):
             out_value[node, c] = total[c] / total[K] if total[K] > 0 else 0.0
+        if constrained:
+            # a monotone node's value is its mean clipped into its bounds (scikit-learn's rule)
+            out_value[node, value_ch] = min(max(out_value[node, value_ch], b_lo), b_hi)
+            if classification:
+                out_value[node, 0] = 1.0 - out_value[node, 1]
         out_cover[node] = total[K]
         out_count[node] = m
         out_left[node] = -1
@@ -171,6 +203,7 @@ def _grow_one(X_flat, stride, n_features, missing_bin, rows_in, w_rows, targets,
             best_j = -1
             for j in range(nq):
                 f = feats[q0 + j]
+                cons[2] = mono[f]
                 off = j * n
                 u = -1.0
                 if extra:
@@ -185,12 +218,13 @@ def _grow_one(X_flat, stride, n_features, missing_bin, rows_in, w_rows, targets,
                     if extra:
                         improved, rng = _cat_split_random(rng, n_cat, n_miss, m, K, total, parent, criterion,
                                                           min_samples_leaf, min_weight_leaf, cats, cstat, ccnt,
-                                                          sel, table, e_L, e_R, best)
+                                                          sel, table, e_L, e_R, best, cons)
                     else:
                         improved = _cat_split_sorted(n_cat, n_miss, m, K, classification, missing_bin, total,
                                                      parent, criterion, min_samples_leaf, min_weight_leaf,
                                                      _MIN_CATEGORY_ROWS, cats, cstat, ccnt, ckeys, c_bins,
-                                                     c_stat, c_cnt, gstat, gcnt, crank, table, left, work, best)
+                                                     c_stat, c_cnt, gstat, gcnt, crank, table, left, work, best,
+                                                     cons)
                     if improved:
                         best_cat_lo = b_min
                         best_cat_hi = b_max
@@ -201,19 +235,19 @@ def _grow_one(X_flat, stride, n_features, missing_bin, rows_in, w_rows, targets,
                         t = _extra_bin(bin_lo, bin_hi, bin_mid, f, b_min, b_max, u)
                     improved = _eval_threshold(kbs, off, t2, w2, src, m, t, n_miss, K, classification,
                                                missing_bin, total, parent, criterion, min_samples_leaf,
-                                               min_weight_leaf, e_left, e_miss, e_L, e_R, e_acc, best)
+                                               min_weight_leaf, e_left, e_miss, e_L, e_R, e_acc, best, cons)
                 elif not classification or K == 2:
                     n_dist = _entries2(kbs, off, t2, w2, src, m, b_min, b_max, missing_bin, keys, order_buf,
                                        bins_sorted, stat_rows, hist)
                     improved = _scan2(bins_sorted, stat_rows, n_dist, m, missing_bin, parent,
                                       total[1] if classification else total[0], total[K], classification,
-                                      criterion, min_samples_leaf, min_weight_leaf, best)
+                                      criterion, min_samples_leaf, min_weight_leaf, best, cons)
                 else:
                     n_dist = _entries(kbs, off, t2, w2, src, m, b_min, b_max, K, classification, missing_bin,
                                       keys, order_buf, bins_sorted, stat_rows, cnt_rows, hist, hist_cnt)
                     improved = _scan_sorted(bins_sorted, stat_rows, cnt_rows, n_dist, m, K, missing_bin,
                                             parent, total, criterion, min_samples_leaf, min_weight_leaf, left,
-                                            work, best)
+                                            work, best, cons)
                 if improved:
                     best_f = f
                     best_b = int(best[1])
@@ -255,6 +289,10 @@ def _grow_one(X_flat, stride, n_features, missing_bin, rows_in, w_rows, targets,
             stack_hi = np.concatenate((stack_hi, np.empty(stack_hi.size, dtype=np.int64)))
             stack_depth = np.concatenate((stack_depth, np.empty(stack_depth.size, dtype=np.int64)))
             stack_side = np.concatenate((stack_side, np.empty(stack_side.size, dtype=np.int64)))
+            stack_blo = np.concatenate((stack_blo, np.empty(stack_blo.size)))
+            stack_bhi = np.concatenate((stack_bhi, np.empty(stack_bhi.size)))
+            stack_first = np.concatenate((stack_first, np.empty(stack_first.size, dtype=np.int64)))
+            stack_sign = np.concatenate((stack_sign, np.empty(stack_sign.size, dtype=np.int64)))
         left_id = n_nodes
         right_id = n_nodes + 1
         n_nodes += 2
@@ -264,6 +302,21 @@ def _grow_one(X_flat, stride, n_features, missing_bin, rows_in, w_rows, targets,
         out_left[node] = left_id
         out_right[node] = right_id
         out_gain[node] = best[0]
+        # monotone bounds of the children: a split on a constrained feature bounds the left child by the
+        # midpoint of the two children's means, and the right one (searched after the left subtree is
+        # grown) by the extreme leaf that subtree actually grew, never further than the midpoint
+        direction = mono[best_f] if constrained else 0
+        l_lo, l_hi = b_lo, b_hi
+        if direction != 0:
+            _totals(t2, w2, (1 - side) * n + lo + nl, m - nl, K, classification, total, e_acc)
+            v_right = total[value_ch] / total[K] if total[K] > 0 else 0.0
+            _totals(t2, w2, (1 - side) * n + lo, nl, K, classification, total, e_acc)
+            v_left = total[value_ch] / total[K] if total[K] > 0 else 0.0
+            mid = 0.5 * (v_left + v_right)
+            if direction > 0:
+                l_hi = min(l_hi, mid)
+            else:
+                l_lo = max(l_lo, mid)
         # push right first so the left child is grown next (depth-first, children after parents)
         sp += 1
         stack_node[sp] = right_id
@@ -271,13 +324,33 @@ def _grow_one(X_flat, stride, n_features, missing_bin, rows_in, w_rows, targets,
         stack_hi[sp] = hi
         stack_depth[sp] = depth + 1
         stack_side[sp] = 1 - side
+        stack_blo[sp] = b_lo
+        stack_bhi[sp] = b_hi
+        stack_first[sp] = left_id if direction != 0 else -1
+        stack_sign[sp] = direction
         sp += 1
         stack_node[sp] = left_id
         stack_lo[sp] = lo
         stack_hi[sp] = lo + nl
         stack_depth[sp] = depth + 1
         stack_side[sp] = 1 - side
+        stack_blo[sp] = l_lo
+        stack_bhi[sp] = l_hi
+        stack_first[sp] = -1
+        stack_sign[sp] = 0
     return n_nodes
+
+
+@njit(cache=True)
+def _first_extreme(first, second, n_nodes, out_left, out_value, ch, sign):
+    """Largest (sign > 0) or smallest leaf value of the finished subtree of node ``first``, whose
+    descendants are numbered after its sibling ``second`` and before ``n_nodes`` (depth-first order)."""
+    ext = -np.inf if sign > 0 else np.inf
+    for u in range(first, n_nodes):
+        if (u == first or u > second) and out_left[u] == -1:
+            v = out_value[u, ch]
+            ext = max(ext, v) if sign > 0 else min(ext, v)
+    return ext
 
 
 def _scratch(n_workers, n_max, itemsize_dtype, K, missing_bin, extra):
@@ -295,7 +368,8 @@ def _scratch(n_workers, n_max, itemsize_dtype, K, missing_bin, extra):
 @njit(parallel=True, cache=True)
 def grow_trees(X_flat, stride, n_features, missing_bin, row_sets, row_offsets, weight_sets, targets,
                K, classification, criterion, max_depth, min_samples_split, min_samples_leaf, min_weight_leaf,
-               min_gain, max_features, extra, bin_lo, bin_hi, bin_mid, is_cat, code_order, seeds, worker_bounds,
+               min_gain, max_features, extra, bin_lo, bin_hi, bin_mid, is_cat, code_order, mono, value_ch, seeds,
+               worker_bounds,
                s_rows2, s_w2,
                s_t2, s_kbs, s_kbest, s_keys, s_bins_sorted, s_stat_rows, s_cnt_rows, s_hist, s_hist_cnt,
                out_feature, out_bin, out_missing_left, out_left, out_right, out_value, out_gain, out_cover,
@@ -315,7 +389,8 @@ def grow_trees(X_flat, stride, n_features, missing_bin, row_sets, row_offsets, w
             n_nodes = _grow_one(
                 X_flat, stride, n_features, missing_bin, row_sets[a:b], weight_sets[a:b], targets, K,
                 classification, criterion, max_depth, min_samples_split, min_samples_leaf, min_weight_leaf,
-                min_gain, max_features, extra, bin_lo, bin_hi, bin_mid, is_cat, code_order, seeds[t], s_rows2[wk],
+                min_gain, max_features, extra, bin_lo, bin_hi, bin_mid, is_cat, code_order, mono, value_ch, seeds[t],
+                s_rows2[wk],
                 s_w2[wk], s_t2[wk], s_kbs[wk], s_kbest[wk], s_keys[wk], s_bins_sorted[wk], s_stat_rows[wk],
                 s_cnt_rows[wk], s_hist[wk], s_hist_cnt[wk], out_feature[o:e], out_bin[o:e],
                 out_missing_left[o:e], out_left[o:e], out_right[o:e], out_value[o:e], out_gain[o:e],
@@ -408,7 +483,7 @@ _PACKED = {"feature": np.int32, "threshold": np.float64, "cat_index": np.int32, 
 def grow_forest_packed(X_tiles, mapper, samples, targets, *, n_classes=0, criterion="squared_error",
                        max_depth=None, min_samples_split=2, min_samples_leaf=1, min_weight_leaf=0.0, min_gain=0.0,
                        max_features=None, extra=False, bin_bounds=None, missing_to_larger=None,
-                       code_order=None, seeds, n_threads=1):
+                       code_order=None, monotonic_cst=None, seeds, n_threads=1):
     """Grow one tree per entry of ``samples``: (rows, weights) pairs -- int arrays of rows (repeats
     allowed) and their weights -- in a list, or any sequence whose slices are lists of pairs (a forest's
     bootstrap draws each batch's samples when asked, so they are never all held at once); ``targets``:
@@ -417,7 +492,8 @@ def grow_forest_packed(X_tiles, mapper, samples, targets, *, n_classes=0, criter
     send missing values to the child with more training rows (scikit-learn's rule for features that had
     none in training) instead of the learned side. Categorical features (``mapper.is_categorical_``)
     split by category sets; those flagged in the mask ``code_order`` (binned by ranges of codes) are
-    searched as ordered bins, their splits kept as sets too.
+    searched as ordered bins, their splits kept as sets too. ``monotonic_cst``: -1/0/+1 per feature or
+    None (regression, or two classes: class 1's share is held monotone).
 
     Returns the trees packed, as a forest stores them: a dict with the node fields of
     ``silva._engine.tree.NODE_FIELDS`` concatenated over the trees (children indices within each tree),
@@ -433,6 +509,11 @@ def grow_forest_packed(X_tiles, mapper, samples, targets, *, n_classes=0, criter
     K = n_classes if classification else 1
     max_features = n_features if max_features is None else int(max_features)
     targets = np.ascontiguousarray(targets, dtype=np.float64)
+    mono = (np.zeros(n_features, dtype=np.int8) if monotonic_cst is None
+            else np.ascontiguousarray(monotonic_cst, dtype=np.int8))
+    if mono.any() and K > 2:
+        raise ValueError("monotone constraints need a regression target or two classes")
+    value_ch = 1 if classification else 0
     bin_lo, bin_hi, bin_mid = _value_ranges(mapper, bin_bounds, extra)
     X_flat, stride = _row_major(X_tiles, n_features)
     missing_to_larger = (np.zeros(n_features, dtype=np.bool_) if missing_to_larger is None
@@ -481,7 +562,8 @@ def grow_forest_packed(X_tiles, mapper, samples, targets, *, n_classes=0, criter
                    np.concatenate(ws).astype(np.float64, copy=False), targets, K, classification,
                    CRITERIA[criterion], -1 if max_depth is None else int(max_depth), int(min_samples_split),
                    int(min_samples_leaf), float(min_weight_leaf), float(min_gain), max_features, bool(extra),
-                   bin_lo, bin_hi, bin_mid, is_cat, code_order, np.asarray(seeds[start:stop], dtype=np.int64),
+                   bin_lo, bin_hi, bin_mid, is_cat, code_order, mono, value_ch,
+                   np.asarray(seeds[start:stop], dtype=np.int64),
                    worker_bounds,
                    *scratch, out["feature"], out["bin"], out["missing_left"], out["left"], out["right"], out["value"],
                    out["gain"], out["cover"], out["count"], out["cat_split"], out["cat_words"], node_start, n_nodes)

@@ -10,6 +10,8 @@ here too.
 import numpy as np
 from numba import njit
 
+from .constraints import values_ok
+
 _SMALL = 32  # rows below which sorting them beats zeroing and scanning a histogram
 _INSERTION = 32  # rows below which an insertion sort beats a merge sort (and allocates nothing)
 
@@ -80,6 +82,20 @@ def _offer(best, gain, threshold, missing_left, n_left):
     return False
 
 
+@njit(cache=True, inline="always")
+def _ratio(a, b):
+    return a / b if b > 0.0 else 0.0
+
+
+@njit(cache=True, inline="always")
+def _allowed(l_y, l_w, r_y, r_w, cons):
+    """Whether a split's children's values (their means: sum w y / sum w) respect the node's monotone
+    state ``cons`` = (lo, hi, direction, value channel) (``constraints.values_ok``). As scikit-learn,
+    only a split on a constrained feature is checked; the values of other splits' children are
+    clipped into the bounds instead."""
+    return cons[2] == 0.0 or values_ok(_ratio(l_y, l_w), _ratio(r_y, r_w), cons)
+
+
 @njit(cache=True)
 def _insertion_argsort(keys, m, order):
     """Stable argsort of keys[:m] into order[:m] without allocating (small nodes)."""
@@ -116,7 +132,7 @@ def _extra_bin(bin_lo, bin_hi, bin_mid, f, lo_bin, hi_bin, u):
 
 @njit(cache=True, inline="always")
 def _eval_threshold(kbs, off, t2, w2, src, m, t, n_miss, K, classification, missing_bin, total, parent,
-                    criterion, min_leaf, min_weight, left, miss, L, R, acc, best):
+                    criterion, min_leaf, min_weight, left, miss, L, R, acc, best, cons):
     """Extra trees: the split "bin <= t goes left" of the node's rows (bins ``kbs[off:off + m]``, stats
     from ``src``), missing rows right and, when there are some, left. One pass for the left sums (one
     more for the missing rows' when there are any); no histogram, no sort. Same ``best`` protocol as
@@ -156,7 +172,7 @@ def _eval_threshold(kbs, off, t2, w2, src, m, t, n_miss, K, classification, miss
             l_w = s_w + m_w if d == 1 else s_w
             r_y = t_y - l_y
             r_w = t_w - l_w
-            if l_w < min_weight or r_w < min_weight:
+            if l_w < min_weight or r_w < min_weight or not _allowed(l_y, l_w, r_y, r_w, cons):
                 continue
             gain = _score2(l_y, l_w, classification, criterion) + _score2(r_y, r_w, classification, criterion) \
                 - parent
@@ -191,7 +207,8 @@ def _eval_threshold(kbs, off, t2, w2, src, m, t, n_miss, K, classification, miss
         for c in range(C):
             L[c] = left[c] + miss[c] if d == 1 else left[c]
             R[c] = total[c] - L[c]
-        if L[K] < min_weight or R[K] < min_weight:
+        ch = int(cons[3])
+        if L[K] < min_weight or R[K] < min_weight or not _allowed(L[ch], L[K], R[ch], R[K], cons):
             continue
         gain = _score(L, K, criterion) + _score(R, K, criterion) - parent
         if _offer(best, gain, t, d, n_left):
@@ -338,7 +355,7 @@ def _entries2(kbs, off, t2, w2, src, m, b_min, b_max, missing_bin, keys, order_b
 
 @njit(cache=True)
 def _scan2(bins_sorted, ent, n_rows, m, missing_bin, parent, t_y, t_w, classification, criterion, min_leaf,
-           min_weight, best):
+           min_weight, best, cons):
     """``_scan_sorted`` for the (sum w y, sum w, rows) entries of ``_entries2``: the same candidates in
     the same order, with the sums in registers (``t_y``, ``t_w``: the node's)."""
     n_val = n_rows
@@ -372,7 +389,7 @@ def _scan2(bins_sorted, ent, n_rows, m, missing_bin, parent, t_y, t_w, classific
                 continue
             r_y = t_y - l_y
             r_w = t_w - l_w
-            if l_w < min_weight or r_w < min_weight:
+            if l_w < min_weight or r_w < min_weight or not _allowed(l_y, l_w, r_y, r_w, cons):
                 continue
             if j == n_val and d == 0 and n_miss == 0:
                 break  # everything went left
@@ -385,11 +402,12 @@ def _scan2(bins_sorted, ent, n_rows, m, missing_bin, parent, t_y, t_w, classific
 
 @njit(cache=True)
 def _scan_sorted(bins_sorted, stat_rows, cnt_rows, n_rows, m, K, missing_bin, parent, total, criterion,
-                 min_leaf, min_weight, left, work, best):
+                 min_leaf, min_weight, left, work, best, cons):
     """Scan one feature given its entries sorted by bin: single rows, or whole bins of a histogram
     (``stat_rows[j]``: stats vector, ``cnt_rows[j]``: rows in it; ``m`` rows in all).
 
-    best = [gain, bin, missing_left, n_left]; returns True when it improved."""
+    best = [gain, bin, missing_left, n_left]; returns True when it improved. ``cons``: the node's monotone
+    state (lo, hi, direction, value channel): splits whose children's values break it are skipped."""
     C = K + 1
     # missing rows sit at the end (missing_bin is the largest bin)
     n_val = n_rows
@@ -430,7 +448,9 @@ def _scan_sorted(bins_sorted, stat_rows, cnt_rows, n_rows, m, K, missing_bin, pa
             right = work[0:C]
             for c in range(C):
                 right[c] = total[c] - left[c]
-            if left[K] < min_weight or right[K] < min_weight:
+            ch = int(cons[3])
+            if left[K] < min_weight or right[K] < min_weight \
+                    or not _allowed(left[ch], left[K], right[ch], right[K], cons):
                 continue
             if j == n_val and d == 0 and n_miss == 0:
                 break  # everything went left

@@ -12,6 +12,7 @@ from numba import get_num_threads
 
 from .._dtypes import G_H_DTYPE, HIST_DTYPE, INDEX_DTYPE, TILE
 from .children import grow_children
+from .constraints import bounded_weight, leaf_bounds
 from .histogram import build_histograms, build_root_histogram
 from .partition import partition_nodes
 from .splitting import find_best_splits, leaf_weight
@@ -40,7 +41,8 @@ class HistogramPool:
 
 
 class _Node:
-    __slots__ = ("id", "start", "stop", "G", "H", "N", "depth", "slot", "best", "cat_set", "side")
+    __slots__ = ("id", "start", "stop", "G", "H", "N", "depth", "slot", "best", "cat_set", "side", "lo", "hi",
+                 "scanned", "path", "version")
 
     def __init__(self, node_id, start, stop, G, H, N, depth):
         self.id, self.start, self.stop = node_id, start, stop
@@ -49,6 +51,10 @@ class _Node:
         self.best = None
         self.cat_set = None
         self.side = 0  # which buffer set holds the node's rows
+        self.lo, self.hi = -np.inf, np.inf  # monotone bounds on the node's (unshrunk) value
+        self.scanned = (-np.inf, np.inf)  # the bounds its best split was searched under
+        self.path = None  # interaction constraints: the features split on above the node
+        self.version = 0  # leaf-wise heap entries of an older version are stale
 
 
 class TreeGrower:
@@ -69,13 +75,19 @@ class TreeGrower:
     cat_code_order : also try thresholds in code order on categorical features, and lower the gain of
         category-set splits by their expected optimism (``splitting._scan_categorical``), the noise
         scale being the tree's sum g^2 / sum h (1 in expectation for log-loss: scale-free).
+    monotonic_cst : int8 array of -1/0/+1 per feature, or None (see ``constraints``): leaf values are
+        clamped into the bounds the tree's other leaves set, and splits are scored on clamped values.
+        Nodes are then split one at a time (a level's splits each see the leaves made before them), and
+        an open leaf whose bounds moved is searched again.
+    interaction_cst : a ``constraints.InteractionConstraints`` or None.
     """
 
     def __init__(self, X_tiles, n_value_bins, missing_bin, thresholds, *, max_depth=6, max_leaves=None,
                  grow_policy="depthwise", reg_lambda=1.0, reg_alpha=0.0, gamma=0.0,
                  min_child_weight=1.0, min_samples_leaf=1, min_samples_split=2, learning_rate=1.0,
                  colsample_bynode=1.0, is_categorical=None, cat_smooth=10.0, cat_l2=10.0,
-                 min_data_per_group=100, max_cat_threshold=32, cat_code_order=False):
+                 min_data_per_group=100, max_cat_threshold=32, cat_code_order=False, monotonic_cst=None,
+                 interaction_cst=None):
         self.X_tiles = X_tiles
         self.n_value_bins = np.ascontiguousarray(n_value_bins, dtype=np.int64)
         self.missing_bin = missing_bin
@@ -100,6 +112,10 @@ class TreeGrower:
         self.cat_params = np.array([cat_smooth, cat_l2, min_data_per_group, max_cat_threshold, 0.0,
                                     float(self.cat_code_order)], dtype=np.float64)
         self.n_bins = missing_bin + 1
+        self.monotonic = (np.zeros(self.n_features, dtype=np.int8) if monotonic_cst is None
+                          else np.ascontiguousarray(monotonic_cst, dtype=np.int8))
+        self.constrained = bool(self.monotonic.any())
+        self.interaction = interaction_cst
         # two sets of (row indices, g, h) in node order: a partition reads one side and writes the other
         self.sides = [(np.empty(n_samples, dtype=INDEX_DTYPE), np.empty(n_samples, dtype=G_H_DTYPE),
                        np.empty(n_samples, dtype=G_H_DTYPE)) for _ in range(2)]
@@ -127,6 +143,7 @@ class TreeGrower:
         self.rng = rng
         self.builder = TreeBuilder()
         self.nodes = []
+        self.weights = []  # unshrunk node values, which monotone bounds compare (constrained trees only)
         root = self._root(n_rows, sample_indices)
         if self.grow_policy == "leafwise":
             self._grow_leafwise(root)
@@ -148,10 +165,16 @@ class TreeGrower:
         return self.builder.finish(bitset_words(self.n_bins)), ids, starts, stops, values
 
     # ------------------------------------------------------------------ nodes
-    def _new_node(self, start, stop, G, H, N, depth):
-        value = self.learning_rate * leaf_weight(G, H, self.reg_lambda, self.reg_alpha)
-        node = _Node(self.builder.add_node(value, H, N), start, stop, G, H, N, depth)
+    def _new_node(self, start, stop, G, H, N, depth, lo=-np.inf, hi=np.inf):
+        """A node whose value is Newton's step, clamped into monotone bounds [lo, hi] when given."""
+        if self.constrained:
+            w = bounded_weight(G, H, self.reg_lambda, self.reg_alpha, lo, hi)
+        else:
+            w = leaf_weight(G, H, self.reg_lambda, self.reg_alpha)
+        node = _Node(self.builder.add_node(self.learning_rate * w, H, N), start, stop, G, H, N, depth)
         self.nodes.append(node)
+        if self.constrained:
+            self.weights.append(w)
         return node
 
     def _splittable(self, node):
@@ -179,6 +202,8 @@ class TreeGrower:
         G, H = hists[slot, self.features[0], :, :2].sum(axis=0)
         self.timers["histogram"] += time.perf_counter() - t0
         root = self._new_node(0, n_rows, G, H, n_rows, 0)
+        if self.interaction is not None:
+            root.path = self.interaction.root()
         root.slot = slot
         if self._splittable(root):
             self._find_splits([root])
@@ -187,17 +212,21 @@ class TreeGrower:
     # ------------------------------------------------------------------ kernels
     def _find_splits(self, nodes):
         t0 = time.perf_counter()
-        candidates = np.array([self._candidates() for _ in nodes], dtype=np.int64)
+        candidates = np.zeros((len(nodes), self.n_features), dtype=np.bool_)
+        for j, node in enumerate(nodes):
+            candidates[j, self._candidates(node)] = True
         slots = np.array([n.slot for n in nodes], dtype=np.int64)
-        sums = np.array([[n.G, n.H, n.N] for n in nodes], dtype=np.float64)
+        sums = np.array([[n.G, n.H, n.N, n.lo, n.hi] for n in nodes], dtype=np.float64)
         best = np.empty((len(nodes), 7), dtype=np.float64)
         sets = np.zeros((len(nodes), self.n_bins), dtype=np.uint8)
         find_best_splits(self.pool.hists, slots, sums, candidates, self.n_value_bins, self.missing_bin,
-                         self.split_params, self.is_categorical, self.cat_params, best, sets)
+                         self.split_params, self.is_categorical, self.cat_params, self.monotonic, best, sets)
         for j, node in enumerate(nodes):
             node.best = best[j] if best[j, 0] > -np.inf else None
+            node.cat_set = None
             if node.best is not None and self.is_categorical[int(node.best[1])]:
                 node.cat_set = sets[j]
+            node.scanned = (node.lo, node.hi)
         self.timers["split"] += time.perf_counter() - t0
 
     def _split(self, nodes):
@@ -225,9 +254,12 @@ class TreeGrower:
             gain, f, b, ml, GL, HL, NL = node.best
             f, b = int(f), int(b)
             mid = node.start + int(n_left[j])
-            left = self._new_node(node.start, mid, GL, HL, mid - node.start, node.depth + 1)
-            right = self._new_node(mid, node.stop, node.G - GL, node.H - HL, node.stop - mid, node.depth + 1)
+            left = self._new_node(node.start, mid, GL, HL, mid - node.start, node.depth + 1, node.lo, node.hi)
+            right = self._new_node(mid, node.stop, node.G - GL, node.H - HL, node.stop - mid, node.depth + 1,
+                                   node.lo, node.hi)
             left.side = right.side = 1 - side
+            if self.interaction is not None:
+                left.path = right.path = self.interaction.child(node.path, f)
             if node.cat_set is not None:
                 self.builder.set_split(node.id, f, 0.0, -1, int(ml), left.id, right.id, gain,
                                        to_bitset(node.cat_set, self.n_bins))
@@ -238,12 +270,18 @@ class TreeGrower:
             pairs.append((node, left, right))
         return pairs
 
-    def _candidates(self):
-        """The features one node may split on (all the tree's, or a colsample_bynode draw)."""
+    def _candidates(self, node):
+        """The features one node may split on (all the tree's, or a colsample_bynode draw), less those
+        its path's interaction constraints exclude."""
+        features = self.features
+        if self.interaction is not None:
+            features = features[self.interaction.allowed(node.path)[features]]
+            if features.size == 0:
+                return features
         if self.colsample_bynode < 1.0:
-            n_cand = max(1, int(self.colsample_bynode * self.features.size))
-            return np.sort(self.rng.choice(self.features, n_cand, replace=False))
-        return self.features
+            n_cand = max(1, int(self.colsample_bynode * features.size))
+            return np.sort(self.rng.choice(features, n_cand, replace=False))
+        return features
 
     def _children_histograms(self, pairs):
         """Histograms and best splits of the splittable children of freshly split parents: one
@@ -261,7 +299,7 @@ class TreeGrower:
             small_slots = np.empty(n, dtype=np.int64)
             parent_slots = np.empty(n, dtype=np.int64)
             large_slots = np.full(n, -1, dtype=np.int64)
-            sums = np.empty((n, 2, 3), dtype=np.float64)
+            sums = np.empty((n, 2, 5), dtype=np.float64)
             scan = np.zeros((n, 2), dtype=np.bool_)
             cand = np.zeros((n, 2, self.pool.hists.shape[1]), dtype=np.bool_)
             children = []
@@ -279,21 +317,23 @@ class TreeGrower:
                     if need:
                         c = 0 if child is small else 1
                         scan[j, c] = True
-                        sums[j, c] = (child.G, child.H, child.N)
-                        cand[j, c, self._candidates()] = True
+                        sums[j, c] = (child.G, child.H, child.N, child.lo, child.hi)
+                        cand[j, c, self._candidates(child)] = True
+                        child.scanned = (child.lo, child.hi)
                 children.append((small, large, need_small, need_large))
             best = np.empty((2 * n, 7), dtype=np.float64)
             sets = np.zeros((2 * n, self.n_bins), dtype=np.uint8)
             grow_children(self.X_tiles, *self.sides[work[0][1].side], starts, stops, small_slots,
                           parent_slots, large_slots, self.tiles, self.pool.hists, self.n_features, sums, scan,
                           cand, self.n_value_bins, self.missing_bin, self.split_params, self.is_categorical,
-                          self.cat_params, best, sets, get_num_threads())
+                          self.cat_params, self.monotonic, best, sets, get_num_threads())
             for j, (small, large, need_small, need_large) in enumerate(children):
                 for c, (node, need) in enumerate(((small, need_small), (large, need_large))):
                     if not need:
                         continue
                     rec = best[2 * j + c]
                     node.best = rec if rec[0] > -np.inf else None
+                    node.cat_set = None
                     if node.best is not None and self.is_categorical[int(rec[1])]:
                         node.cat_set = sets[2 * j + c]
                 if not need_small:
@@ -316,7 +356,10 @@ class TreeGrower:
                 to_split.sort(key=lambda n: n.id)
             if not to_split:
                 break
-            pairs = self._split(to_split)
+            if self.constrained:
+                pairs = self._split_constrained(to_split)
+            else:
+                pairs = self._split(to_split)
             n_leaves += len(pairs)
             self._children_histograms(pairs)
             frontier = [c for _, l, r in pairs for c in (l, r)]
@@ -324,13 +367,61 @@ class TreeGrower:
     def _grow_leafwise(self, root):
         heap = []
         if root.best is not None:
-            heapq.heappush(heap, (-root.best[0], root.id, root))
+            heapq.heappush(heap, (-root.best[0], root.id, 0, root))
         n_leaves = 1
         while heap and (self.max_leaves is None or n_leaves < self.max_leaves):
-            _, _, node = heapq.heappop(heap)
+            _, _, version, node = heapq.heappop(heap)
+            if version != node.version:
+                continue  # searched again since (its monotone bounds moved)
             (_, left, right), = self._split([node])
             n_leaves += 1
+            if self.constrained:
+                self._update_bounds([left, right])
             self._children_histograms([(node, left, right)])
             for child in (left, right):
                 if child.best is not None:
-                    heapq.heappush(heap, (-child.best[0], child.id, child))
+                    heapq.heappush(heap, (-child.best[0], child.id, child.version, child))
+            if self.constrained:
+                # the new leaves may move the bounds of open leaves: search those again
+                open_leaves = [entry[3] for entry in heap if entry[2] == entry[3].version]
+                for node in self._rescan(open_leaves):
+                    node.version += 1
+                    if node.best is not None:
+                        heapq.heappush(heap, (-node.best[0], node.id, node.version, node))
+
+    # ------------------------------------------------------------------ monotone constraints
+    def _update_bounds(self, nodes):
+        """Set each node's monotone bounds from the tree's current leaves (``constraints.leaf_bounds``)."""
+        if not nodes:
+            return
+        cols = self.builder.columns
+        left = np.asarray(cols["left"], dtype=np.int64)
+        targets = np.array([n.id for n in nodes], dtype=np.int64)
+        lo = np.empty(targets.size)
+        hi = np.empty(targets.size)
+        leaf_bounds(left, np.asarray(cols["right"], dtype=np.int64), np.asarray(cols["feature"], dtype=np.int64),
+                    np.asarray(cols["bin_threshold"], dtype=np.int64), np.asarray(cols["missing_left"], dtype=np.int64),
+                    np.asarray(cols["cat_index"]) >= 0, np.asarray(self.weights, dtype=np.float64), self.monotonic,
+                    self.missing_bin - 1, targets, left < 0, lo, hi)
+        for node, a, b in zip(nodes, lo, hi):
+            node.lo, node.hi = float(a), float(b)
+
+    def _rescan(self, nodes):
+        """Search again the open nodes whose bounds moved since their split was found; returns them."""
+        self._update_bounds(nodes)
+        moved = [n for n in nodes if n.slot >= 0 and (n.lo, n.hi) != n.scanned]
+        if moved:
+            self._find_splits(moved)
+        return moved
+
+    def _split_constrained(self, nodes):
+        """Split a level's nodes one after another: each is bounded by the leaves split before it (so
+        two nodes split together can never both move towards each other), searched again when that
+        moved its bounds. The children's bounds are set once the whole level is split."""
+        pairs = []
+        for node in nodes:
+            self._rescan([node])
+            if node.best is not None:
+                pairs.extend(self._split([node]))
+        self._update_bounds([c for _, l, r in pairs for c in (l, r)])
+        return pairs

@@ -9,6 +9,8 @@ never depends on the thread count.
 import numpy as np
 from numba import njit, prange
 
+from .constraints import bounded_score, constrained_scores
+
 # A split must beat the parent by more than float noise relative to the children's scores.
 _REL_EPS = 1e-11
 # Gains this close count as equal and the first candidate (lower bin, then lower feature) keeps the
@@ -58,13 +60,37 @@ def leaf_weight(G, H, reg_lambda, reg_alpha):
     return -soft_threshold(G, reg_alpha) / denom
 
 
+@njit(cache=True, inline="always")
+def is_bounded(lo, hi):
+    return lo > -np.inf or hi < np.inf
+
+
+@njit(cache=True, inline="always")
+def parent_score(G, H, reg_lambda, reg_alpha, lo, hi):
+    """The score of a node before its split; a node under monotone bounds keeps its value within them."""
+    if is_bounded(lo, hi):
+        return bounded_score(G, H, reg_lambda, reg_alpha, lo, hi)
+    return node_score(G, H, reg_lambda, reg_alpha)
+
+
+@njit(cache=True, inline="always")
+def _child_scores(GL, HL, GR, HR, reg_lambda, reg_alpha, lo, hi, direction, constrained):
+    """Scores of a split's children: Newton's optimum, or under monotone constraints the scores of the
+    values clamped into the node's bounds (-inf when they break the feature's direction)."""
+    if constrained:
+        return constrained_scores(GL, HL, GR, HR, reg_lambda, reg_alpha, lo, hi, direction)
+    return node_score(GL, HL, reg_lambda, reg_alpha), node_score(GR, HR, reg_lambda, reg_alpha)
+
+
 @njit(cache=True)
-def _scan_feature(hist, n_value_bins, missing_bin, G, H, N, parent_score, params, out):
+def _scan_feature(hist, n_value_bins, missing_bin, G, H, N, parent, params, out, lo, hi, direction):
     """Best threshold of one feature; writes (gain, bin, missing_left, GL, HL, NL) into ``out``.
 
     Row counts (and so min_samples_leaf) are only checked when the histogram has a count channel;
-    without one NL is -1 and the caller takes counts from the partition.
+    without one NL is -1 and the caller takes counts from the partition. ``lo``, ``hi``: the node's
+    monotone bounds, ``direction``: the feature's monotone constraint (see ``constraints``).
     """
+    constrained = direction != 0 or is_bounded(lo, hi)
     counted = hist.shape[1] == 3
     reg_lambda, reg_alpha, gamma, min_child_weight, min_samples_leaf = (
         params[0], params[1], params[2], params[3], params[4])
@@ -96,9 +122,10 @@ def _scan_feature(hist, n_value_bins, missing_bin, G, H, N, parent_score, params
             if HL < min_child_weight or HR < min_child_weight:
                 continue
             GR = G - GL
-            sL = node_score(GL, HL, reg_lambda, reg_alpha)
-            sR = node_score(GR, HR, reg_lambda, reg_alpha)
-            gain = 0.5 * (sL + sR - parent_score) - gamma
+            sL, sR = _child_scores(GL, HL, GR, HR, reg_lambda, reg_alpha, lo, hi, direction, constrained)
+            if sL == -np.inf:
+                continue
+            gain = 0.5 * (sL + sR - parent) - gamma
             if (best == -np.inf or _better(gain, best)) and gain > _REL_EPS * (sL + sR):
                 best = gain
                 out[0] = gain
@@ -127,7 +154,7 @@ def _log_subsets(k, m):
 
 
 @njit(cache=True)
-def _scan_categorical(hist, n_value_bins, missing_bin, G, H, N, params, cat_params, out, left_set):
+def _scan_categorical(hist, n_value_bins, missing_bin, G, H, N, params, cat_params, out, left_set, lo, hi):
     """Best split of one categorical feature's bins: a threshold in code order or a category set.
 
     Up to two scans, and the better (corrected) gain wins; a tie goes to the threshold:
@@ -153,8 +180,11 @@ def _scan_categorical(hist, n_value_bins, missing_bin, G, H, N, params, cat_para
     Both extras default to 0, which is LightGBM's method alone: the correction off (phi = 0) and no
     code-order scan, so the split depends on the categories only, never on how they are coded (a
     relabelling of the codes gives the same model). Code-order splits want the correction on.
-    Writes the record like ``_scan_feature`` (bin = -1) and the left bins into ``left_set``.
+    Writes the record like ``_scan_feature`` (bin = -1) and the left bins into ``left_set``. Under
+    monotone bounds [lo, hi] (from constrained features split above) the children's values are clamped
+    into them, as in ``_scan_feature``; a categorical feature itself is never constrained.
     """
+    bounded = is_bounded(lo, hi)
     lam = params[0]
     reg_alpha, gamma, min_child_weight, min_samples_leaf = params[1], params[2], params[3], params[4]
     cat_lambda = lam + cat_params[1]
@@ -174,7 +204,7 @@ def _scan_categorical(hist, n_value_bins, missing_bin, G, H, N, params, cat_para
     best_b, best_ml = -1, 0
     bGL, bHL, bNL = 0.0, 0.0, 0.0
     n_bins_here = 0
-    parent = node_score(G, H, lam, reg_alpha)
+    parent = parent_score(G, H, lam, reg_alpha, lo, hi)
     for d in range(n_dirs if code_order else 1):
         # d == 0: missing values go right; d == 1: they go left
         GL = mG if d == 1 else 0.0
@@ -196,8 +226,7 @@ def _scan_categorical(hist, n_value_bins, missing_bin, G, H, N, params, cat_para
             HR = H - HL
             if HL < min_child_weight or HR < min_child_weight:
                 continue
-            sL = node_score(GL, HL, lam, reg_alpha)
-            sR = node_score(G - GL, HR, lam, reg_alpha)
+            sL, sR = _child_scores(GL, HL, G - GL, HR, lam, reg_alpha, lo, hi, 0, bounded)
             gain = 0.5 * (sL + sR - parent) - gamma
             if (best == -np.inf or _better(gain, best)) and gain > _REL_EPS * (sL + sR):
                 best = gain
@@ -221,7 +250,7 @@ def _scan_categorical(hist, n_value_bins, missing_bin, G, H, N, params, cat_para
         for c in range(nc):
             keys[c] = hist[cand[c], 0] / (hist[cand[c], 1] + cat_smooth)
         order = cand[:nc][np.argsort(keys, kind="mergesort")]
-        cat_parent = node_score(G, H, cat_lambda, reg_alpha)
+        cat_parent = parent_score(G, H, cat_lambda, reg_alpha, lo, hi)
         limit = min(nc, max_cat, (nc + 1) // 2)
         penalty = 0.5 * phi * max(_log_subsets(nc, limit) - np.log(max(n_bins_here - 1, 1)), 0.0)
         for direction in range(2):
@@ -245,8 +274,7 @@ def _scan_categorical(hist, n_value_bins, missing_bin, G, H, N, params, cat_para
                     if group < min_data_per_group:
                         continue
                     group = 0.0
-                    sL = node_score(GL, HL, cat_lambda, reg_alpha)
-                    sR = node_score(G - GL, HR, cat_lambda, reg_alpha)
+                    sL, sR = _child_scores(GL, HL, G - GL, HR, cat_lambda, reg_alpha, lo, hi, 0, bounded)
                     gain = 0.5 * (sL + sR - cat_parent) - gamma - penalty
                     if (set_best == -np.inf or _better(gain, set_best)) and gain > _REL_EPS * (sL + sR):
                         set_best = gain
@@ -277,43 +305,47 @@ def _scan_categorical(hist, n_value_bins, missing_bin, G, H, N, params, cat_para
 
 @njit(parallel=True, cache=True)
 def find_best_splits(hists, hist_slots, node_sums, candidates, n_value_bins, missing_bin, params,
-                     is_categorical, cat_params, best_out, best_sets):
+                     is_categorical, cat_params, monotonic, best_out, best_sets):
     """Best split of each node.
 
     hists: (slots, n_features, n_bins, channels); hist_slots[j]: slot of node j; node_sums[j] =
-    (G, H, N); candidates[j]: the features node j may split on (column sampling). params = (reg_lambda,
-    reg_alpha, gamma, min_child_weight, min_samples_leaf); cat_params = (cat_smooth, cat_l2,
-    min_data_per_group, max_cat_threshold[, phi, code_order]) for the features flagged in
-    ``is_categorical`` (see ``_scan_categorical``).
+    (G, H, N, lo, hi), lo and hi the node's monotone bounds (-inf, inf when unconstrained);
+    candidates[j, f]: whether node j may split on feature f (column sampling, interaction constraints).
+    params = (reg_lambda, reg_alpha, gamma, min_child_weight, min_samples_leaf); cat_params =
+    (cat_smooth, cat_l2, min_data_per_group, max_cat_threshold[, phi, code_order]) for the features
+    flagged in ``is_categorical`` (see ``_scan_categorical``); monotonic[f]: -1/0/+1.
     best_out[j] = (gain, feature, bin, missing_left, GL, HL, NL); gain is -inf when no split is valid.
     For a categorical split bin is -1 and best_sets[j, b] = 1 for the bins going left.
     """
-    n_nodes, n_cand = candidates.shape
-    per_task = np.empty((n_nodes * n_cand, 6))
+    n_nodes = node_sums.shape[0]
+    n_features = is_categorical.size
+    per_task = np.empty((n_nodes * n_features, 6))
     any_cat = False
-    for f in range(is_categorical.size):
+    for f in range(n_features):
         any_cat = any_cat or is_categorical[f]
-    task_sets = np.zeros((n_nodes * n_cand if any_cat else 1, best_sets.shape[1]), dtype=np.uint8)
-    for task in prange(n_nodes * n_cand):
-        j = task // n_cand
-        f = candidates[j, task % n_cand]
-        G, H, N = node_sums[j, 0], node_sums[j, 1], node_sums[j, 2]
+    task_sets = np.zeros((n_nodes * n_features if any_cat else 1, best_sets.shape[1]), dtype=np.uint8)
+    for task in prange(n_nodes * n_features):
+        j = task // n_features
+        f = task % n_features
+        per_task[task, 0] = -np.inf
+        if not candidates[j, f]:
+            continue
+        G, H, N, lo, hi = node_sums[j, 0], node_sums[j, 1], node_sums[j, 2], node_sums[j, 3], node_sums[j, 4]
         if is_categorical[f]:
             _scan_categorical(hists[hist_slots[j], f], n_value_bins[f], missing_bin, G, H, N, params,
-                              cat_params, per_task[task], task_sets[task])
+                              cat_params, per_task[task], task_sets[task], lo, hi)
         else:
-            parent = node_score(G, H, params[0], params[1])
+            parent = parent_score(G, H, params[0], params[1], lo, hi)
             _scan_feature(hists[hist_slots[j], f], n_value_bins[f], missing_bin, G, H, N, parent,
-                          params, per_task[task])
+                          params, per_task[task], lo, hi, monotonic[f])
     for j in range(n_nodes):
         best_out[j, 0] = -np.inf
         best_feature = -1
-        for c in range(n_cand):
-            r = per_task[j * n_cand + c]
-            f = candidates[j, c]
-            # candidates are sorted by feature, so near-ties go to the lower feature index
-            if r[0] > -np.inf and (best_feature == -1 or _better(r[0], best_out[j, 0])):
+        for f in range(n_features):
+            r = per_task[j * n_features + f]
+            # features ascend, so near-ties go to the lower feature index
+            if candidates[j, f] and r[0] > -np.inf and (best_feature == -1 or _better(r[0], best_out[j, 0])):
                 _take(best_out, j, f, r)
                 best_feature = f
                 if is_categorical[f]:
-                    best_sets[j, :] = task_sets[j * n_cand + c]
+                    best_sets[j, :] = task_sets[j * n_features + f]

@@ -16,6 +16,8 @@ from .._schema import Schema
 from .._threads import numba_threads, resolve_n_jobs
 from .._validation import check_eval_set, check_fit_X_y, check_predict_X, check_weights
 from ..data import BinMapper
+from .._engine.constraints import (InteractionConstraints, enforce_tree_monotone, resolve_monotonic_cst,
+                                   storable_constraints, with_constraint_defaults)
 from .._engine.grower import TreeGrower
 from .._engine.predict import add_leaf_values, forest_add_binned, forest_predict_raw
 from .._engine.tree import Categories, Forest
@@ -38,7 +40,8 @@ class BaseBoost(BaseEstimator):
                  reg_alpha=0.0, gamma=0.0, subsample=1.0, colsample_bytree=1.0, colsample_bynode=1.0,
                  max_bin=255, objective=None, n_iter_no_change=None, validation_fraction=None, tol=1e-7,
                  categorical_features="auto", cat_smooth=10.0, cat_l2=10.0, min_data_per_group=100,
-                 max_cat_threshold=32, cat_code_order="auto", random_state=None, n_jobs=None, verbose=0):
+                 max_cat_threshold=32, cat_code_order="auto", monotonic_cst=None, interaction_cst=None,
+                 random_state=None, n_jobs=None, verbose=0):
         self.n_estimators = n_estimators
         self.learning_rate = learning_rate
         self.max_depth = max_depth
@@ -63,6 +66,8 @@ class BaseBoost(BaseEstimator):
         self.cat_code_order = cat_code_order
         self.min_data_per_group = min_data_per_group
         self.max_cat_threshold = max_cat_threshold
+        self.monotonic_cst = monotonic_cst
+        self.interaction_cst = interaction_cst
         self.random_state = random_state
         self.n_jobs = n_jobs
         self.verbose = verbose
@@ -125,8 +130,10 @@ class BaseBoost(BaseEstimator):
             eval_raw.append(r)
         g = np.empty((K, n), dtype=G_H_DTYPE)
         h = np.empty((K, n), dtype=G_H_DTYPE)
+        monotonic, interaction = self._constraints(d, mapper.is_categorical_, K)
         grower = TreeGrower(Xb, mapper.n_value_bins_, mapper.missing_bin_, mapper.thresholds_,
-                            is_categorical=mapper.is_categorical_, **self._grower_params(n))
+                            is_categorical=mapper.is_categorical_, monotonic_cst=monotonic,
+                            interaction_cst=interaction, **self._grower_params(n))
         n_rows = n if self.subsample >= 1.0 else max(1, int(self.subsample * n))
         n_cols = d if self.colsample_bytree >= 1.0 else max(1, int(self.colsample_bytree * d))
         all_features = np.arange(d, dtype=np.int64)
@@ -146,8 +153,13 @@ class BaseBoost(BaseEstimator):
                 features = all_features if n_cols == d else np.sort(rng.choice(d, n_cols, replace=False))
                 tree, leaf_ids, starts, stops, values = grower.grow(
                     g[k], h[k], None if rows is None else rows.copy(), n_rows, features, rng)
+                grown = values
                 values = self._update_leaves(loss, tree, leaf_ids, starts, stops, values, grower.si, y, raw,
                                              sw, k)
+                if monotonic is not None and values is not grown:
+                    # renewed leaf values (GBDT's line searches) were not seen by the grower's bounds
+                    enforce_tree_monotone(tree, monotonic, mapper.missing_bin_ - 1)
+                    values = tree["value"][leaf_ids]
                 round_trees.append(tree)
                 t0 = time.perf_counter()
                 if rows is None:
@@ -192,6 +204,15 @@ class BaseBoost(BaseEstimator):
             phases = {**grower.timers, **timers}
             print("phases (s): " + ", ".join(f"{k} {v:.3f}" for k, v in phases.items())
                   + f"; total {time.perf_counter() - t_start:.3f}", flush=True)
+
+    def _constraints(self, n_features, is_categorical, n_outputs):
+        """The fit's monotone constraints (int8 per feature or None) and interaction constraints."""
+        names = getattr(self, "feature_names_in_", None)
+        monotonic = resolve_monotonic_cst(getattr(self, "monotonic_cst", None), n_features, names,
+                                          is_categorical, n_outputs)
+        spec = getattr(self, "interaction_cst", None)
+        interaction = None if spec is None else InteractionConstraints(spec, n_features, names)
+        return monotonic, interaction
 
     def _resolve_code_order(self, categorical):
         """``cat_code_order="auto"``: code order is used when every categorical feature is integer-coded
@@ -261,7 +282,7 @@ class BaseBoost(BaseEstimator):
     # ------------------------------------------------------------------ model state
     def _get_model_state(self):
         check_is_fitted(self, "_forest")
-        params = self.get_params(deep=False)
+        params = storable_constraints(self.get_params(deep=False))
         custom = callable(params.get("objective"))  # GBDT has no objective parameter
         if custom:
             params["objective"] = None  # code is never stored; predictions only need the link
@@ -284,9 +305,10 @@ class BaseBoost(BaseEstimator):
         if not required <= set(state) <= allowed:
             raise ValueError(f"model state fields do not match a {cls.__name__}: missing "
                              f"{sorted(required - set(state))}, unexpected {sorted(set(state) - allowed)}")
-        if not isinstance(state["params"], dict) or set(state["params"]) != set(cls().get_params()):
+        params = with_constraint_defaults(state["params"], cls)
+        if not isinstance(params, dict) or set(params) != set(cls().get_params()):
             raise ValueError(f"params do not match the parameters of {cls.__name__}")
-        est = cls(**state["params"])
+        est = cls(**params)
         validate_params(est)
         resolve_n_jobs(est.n_jobs)
         for name in ("n_features_in_", "n_outputs", "n_iter_"):

@@ -61,10 +61,13 @@ from sklearn.utils import Bunch, check_random_state
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.validation import check_is_fitted
 
+from .._engine.constraints import (enforce_cart_monotone, resolve_monotonic_cst, storable_constraints,
+                                   with_constraint_defaults)
 from .._engine.dfs_grower import grow_forest_packed, unpack_trees
 from .._engine.predict import forest_predict_values, predict_binned_values
 from .._engine.tree import NODE_FIELDS, Categories, Forest
 from .._params import validate_cart_params
+from .._registry import model_class
 from .._schema import Schema
 from .._threads import numba_threads, resolve_n_jobs
 from .._validation import check_fit_X_y, check_predict_X, check_weights
@@ -388,6 +391,12 @@ class BaseCART(BaseEstimator):
         mapper, X_tiles = self._bin(X, w, rng.randint(MAX_INT))
         self._fit_tiles(X_tiles, mapper, y_enc, w, rng, X)
 
+    def _monotonic(self, mapper):
+        """The fit's monotone constraints: int8 per feature, or None."""
+        return resolve_monotonic_cst(getattr(self, "monotonic_cst", None), mapper.n_value_bins_.size,
+                                     getattr(self, "feature_names_in_", None), mapper.is_categorical_,
+                                     self.n_classes_ - 1 if self._is_classifier else 1)
+
     def _fit_binned(self, X_tiles, mapper, y_enc, sample_weight, rng):
         """AdaBoost hook (module docstring): fit on binned rows; classes_ set by the caller."""
         self._check_params()
@@ -453,7 +462,7 @@ class BaseCART(BaseEstimator):
             extra=self._is_extra(), seeds=np.asarray(seeds, dtype=np.int64),
             # scikit-learn's rule: features without missing values in training send them to the larger child
             missing_to_larger=None if X is None else ~np.isnan(X).any(axis=0),
-            code_order=self._code_order(mapper),
+            code_order=self._code_order(mapper), monotonic_cst=self._monotonic(mapper),
             n_threads=resolve_n_jobs(self.n_jobs), **extra_args)
         if self.max_bin is None and X is not None:
             _set_local_thresholds(packed, X, [r for r, _ in samples], _categories(mapper))
@@ -466,6 +475,11 @@ class BaseCART(BaseEstimator):
             # R(t) is a share of the tree's own total weight (its root's cover)
             per_gain = self._impurity_per_gain()
             trees = [_cost_complexity(t, per_gain / max(t["cover"][0], 1e-300), self.ccp_alpha)[0] for t in trees]
+        monotonic = self._monotonic(mapper)
+        if monotonic is not None:
+            # pruned inner nodes became leaves with values the grower's bounds did not hold
+            for t in trees:
+                enforce_cart_monotone(t, monotonic, mapper.missing_bin_ - 1)
         return trees
 
     def _make_forest(self, grown, mapper, previous=None):
@@ -539,7 +553,7 @@ class BaseCART(BaseEstimator):
     # ------------------------------------------------------------------ model state
     def _get_model_state(self):
         check_is_fitted(self, "_forest")
-        state = {"model": type(self).__name__, "params": self.get_params(deep=False),
+        state = {"model": type(self).__name__, "params": storable_constraints(self.get_params(deep=False)),
                  "forest": self._forest.to_state(),
                  "n_features_in_": int(self.n_features_in_),
                  "n_outputs": int(self._forest.values.shape[1]),
@@ -573,6 +587,7 @@ class BaseCART(BaseEstimator):
         params = state["params"]
         if isinstance(params, dict) and "categorical_features" not in params:
             params = dict(params, categorical_features="auto")  # files written before the parameter
+        params = with_constraint_defaults(params, cls)
         if not isinstance(params, dict) or set(params) != set(cls().get_params(deep=False)):
             raise ValueError(f"params do not match the parameters of {cls.__name__}")
         est = cls(**params)
@@ -816,8 +831,7 @@ class BaseForest(BaseCART):
         return [self._tree_estimator(t) for t in range(self._forest.n_trees)]
 
     def _tree_estimator(self, t):
-        from . import tree as tree_module
-        cls = tree_module.DecisionTreeClassifier if self._is_classifier else tree_module.DecisionTreeRegressor
+        cls = model_class("DecisionTreeClassifier" if self._is_classifier else "DecisionTreeRegressor")
         # the class weights were applied to the forest's rows (per bootstrap sample for "balanced_subsample")
         params = {k: v for k, v in self.get_params(deep=False).items()
                   if k in cls().get_params() and k != "class_weight"}

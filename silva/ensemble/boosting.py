@@ -1,6 +1,7 @@
 """BoostClassifier and BoostRegressor: XGBoost-style regularised second-order boosting."""
 from sklearn.base import ClassifierMixin, RegressorMixin
 
+from .._registry import register_model
 from ..losses import get_loss
 from ._boosting_base import BaseBoost
 from ._outputs import ClassifierOutputsMixin, RegressorOutputsMixin
@@ -63,6 +64,18 @@ _PARAMS_DOC = """
         false when any comes from a frame's category or text dtype (whose codes are just sorted
         levels). False is LightGBM's method alone: predictions do not depend on how categories are
         coded.
+    monotonic_cst : list of -1/0/1 per feature, dict {feature name: -1/0/1} or None, default=None
+        Monotone constraints (scikit-learn's name; LightGBM/XGBoost: ``monotone_constraints``): 1 makes
+        the prediction non-decreasing in the feature, -1 non-increasing, 0 leaves it free. Held in the
+        raw score, so also in probabilities. Each leaf's value is clamped into the bounds the tree's
+        other leaves set for it (only leaves whose regions overlap in the other features are compared:
+        LightGBM's "intermediate" rule), and splits are scored on the clamped values. Not for
+        multiclass models nor categorical features. ``silva.check_monotonic`` proves a fitted model
+        monotone from its trees.
+    interaction_cst : list of feature sets, "pairwise", "no_interactions" or None, default=None
+        Interaction constraints (LightGBM/XGBoost: ``interaction_constraints``): features may share a
+        tree path only if one set holds them all. Sets give feature indices or, for frames, names;
+        features in no set form one more set. "no_interactions" makes the model additive.
     random_state : int, RandomState or None
         Seeds row/column sampling and the validation split; the same seed gives the same model whatever
         ``n_jobs`` is.
@@ -73,6 +86,7 @@ _PARAMS_DOC = """
 """
 
 
+@register_model
 class BoostClassifier(ClassifierMixin, ClassifierOutputsMixin, BaseBoost):
     __doc__ = """Gradient-boosted trees for classification with XGBoost's regularised second-order gain.
 
@@ -97,6 +111,7 @@ class BoostClassifier(ClassifierMixin, ClassifierOutputsMixin, BaseBoost):
         return get_loss(self.objective, self.n_classes_)
 
 
+@register_model
 class BoostRegressor(RegressorMixin, RegressorOutputsMixin, BaseBoost):
     __doc__ = """Gradient-boosted trees for regression with XGBoost's regularised second-order gain.
     """ + _PARAMS_DOC.replace("{objectives}", '"squared_error"') + """

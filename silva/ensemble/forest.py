@@ -7,6 +7,7 @@ See ``_cart_base.py`` for the bootstrap over distinct rows, the units and the po
 """
 from sklearn.base import ClassifierMixin, RegressorMixin
 
+from .._registry import register_model
 from ._cart_base import BaseForest, ClassifierCARTMixin
 
 _FOREST_PARAMS_DOC = """
@@ -60,6 +61,13 @@ _FOREST_PARAMS_DOC = """
         each class's share gives one order and the best of those cuts is taken. Extra trees send a
         random subset of the node's categories left. Categories unseen in training go where missing
         values go.
+    monotonic_cst : list of -1/0/1 per feature, dict {{feature name: -1/0/1}} or None, default=None
+        Monotone constraints (scikit-learn's name; alias ``monotone_constraints``): 1 makes the
+        prediction non-decreasing in the feature, -1 non-increasing (regression, or class 1's
+        probability of a binary classifier; not multiclass, not categorical features). As in
+        scikit-learn, a split whose children's means leave the node's bounds or break the direction is
+        not made; the bounds are the midpoints of constrained splits on the side grown first, and on the
+        other side the extreme leaf actually grown (looser than scikit-learn's midpoints).
 
     Bootstrap samples are drawn over the distinct rows with probabilities proportional to their sample
     weights, so an integer weight is exactly a repetition of the row. Missing values (NaN) go to the
@@ -77,7 +85,7 @@ class _ForestClassifier(ClassifierMixin, ClassifierCARTMixin, BaseForest):
                  min_samples_leaf=1, min_weight_fraction_leaf=0.0, max_features="sqrt", max_leaf_nodes=None,
                  min_impurity_decrease=0.0, bootstrap=True, oob_score=False, n_jobs=None, random_state=None,
                  verbose=0, warm_start=False, class_weight=None, ccp_alpha=0.0, max_samples=None, max_bin=255,
-                 categorical_features="auto"):
+                 categorical_features="auto", monotonic_cst=None):
         self.n_estimators = n_estimators
         self.criterion = criterion
         self.max_depth = max_depth
@@ -98,6 +106,7 @@ class _ForestClassifier(ClassifierMixin, ClassifierCARTMixin, BaseForest):
         self.max_samples = max_samples
         self.max_bin = max_bin
         self.categorical_features = categorical_features
+        self.monotonic_cst = monotonic_cst
 
 
 class _ForestRegressor(RegressorMixin, BaseForest):
@@ -105,7 +114,7 @@ class _ForestRegressor(RegressorMixin, BaseForest):
                  min_samples_leaf=1, min_weight_fraction_leaf=0.0, max_features=1.0, max_leaf_nodes=None,
                  min_impurity_decrease=0.0, bootstrap=True, oob_score=False, n_jobs=None, random_state=None,
                  verbose=0, warm_start=False, ccp_alpha=0.0, max_samples=None, max_bin=255,
-                 categorical_features="auto"):
+                 categorical_features="auto", monotonic_cst=None):
         self.n_estimators = n_estimators
         self.criterion = criterion
         self.max_depth = max_depth
@@ -125,6 +134,7 @@ class _ForestRegressor(RegressorMixin, BaseForest):
         self.max_samples = max_samples
         self.max_bin = max_bin
         self.categorical_features = categorical_features
+        self.monotonic_cst = monotonic_cst
 
 
 _CLF_DOC = dict(criteria='{"gini", "entropy", "log_loss"}, default="gini"', class_weight=_CLASS_WEIGHT_DOC,
@@ -133,6 +143,7 @@ _REG_DOC = dict(criteria='{"squared_error"}, default="squared_error"', class_wei
                 oob_attr="``oob_prediction_``")
 
 
+@register_model
 class RandomForestClassifier(_ForestClassifier):
     __doc__ = """A random forest of CART classification trees: bootstrap rows, features drawn per split.
     """ + _FOREST_PARAMS_DOC.format(max_features='"sqrt"', bootstrap="True", **_CLF_DOC) + """
@@ -152,6 +163,7 @@ class RandomForestClassifier(_ForestClassifier):
     """
 
 
+@register_model
 class RandomForestRegressor(_ForestRegressor):
     __doc__ = """A random forest of CART regression trees: bootstrap rows, features drawn per split.
     """ + _FOREST_PARAMS_DOC.format(max_features="1.0", bootstrap="True", **_REG_DOC) + """
@@ -171,6 +183,7 @@ class RandomForestRegressor(_ForestRegressor):
     """
 
 
+@register_model
 class ExtraTreesClassifier(_ForestClassifier):
     __doc__ = """Extremely randomised trees for classification: one random threshold per candidate
     feature, all rows by default.
@@ -195,7 +208,7 @@ class ExtraTreesClassifier(_ForestClassifier):
                  min_samples_leaf=1, min_weight_fraction_leaf=0.0, max_features="sqrt", max_leaf_nodes=None,
                  min_impurity_decrease=0.0, bootstrap=False, oob_score=False, n_jobs=None, random_state=None,
                  verbose=0, warm_start=False, class_weight=None, ccp_alpha=0.0, max_samples=None, max_bin=255,
-                 categorical_features="auto"):
+                 categorical_features="auto", monotonic_cst=None):
         super().__init__(n_estimators, criterion=criterion, max_depth=max_depth,
                          min_samples_split=min_samples_split, min_samples_leaf=min_samples_leaf,
                          min_weight_fraction_leaf=min_weight_fraction_leaf, max_features=max_features,
@@ -203,9 +216,10 @@ class ExtraTreesClassifier(_ForestClassifier):
                          bootstrap=bootstrap, oob_score=oob_score, n_jobs=n_jobs, random_state=random_state,
                          verbose=verbose, warm_start=warm_start, class_weight=class_weight,
                          ccp_alpha=ccp_alpha, max_samples=max_samples, max_bin=max_bin,
-                         categorical_features=categorical_features)
+                         categorical_features=categorical_features, monotonic_cst=monotonic_cst)
 
 
+@register_model
 class ExtraTreesRegressor(_ForestRegressor):
     __doc__ = """Extremely randomised trees for regression: one random threshold per candidate feature,
     all rows by default.
@@ -230,14 +244,15 @@ class ExtraTreesRegressor(_ForestRegressor):
                  min_samples_leaf=1, min_weight_fraction_leaf=0.0, max_features=1.0, max_leaf_nodes=None,
                  min_impurity_decrease=0.0, bootstrap=False, oob_score=False, n_jobs=None, random_state=None,
                  verbose=0, warm_start=False, ccp_alpha=0.0, max_samples=None, max_bin=255,
-                 categorical_features="auto"):
+                 categorical_features="auto", monotonic_cst=None):
         super().__init__(n_estimators, criterion=criterion, max_depth=max_depth,
                          min_samples_split=min_samples_split, min_samples_leaf=min_samples_leaf,
                          min_weight_fraction_leaf=min_weight_fraction_leaf, max_features=max_features,
                          max_leaf_nodes=max_leaf_nodes, min_impurity_decrease=min_impurity_decrease,
                          bootstrap=bootstrap, oob_score=oob_score, n_jobs=n_jobs, random_state=random_state,
                          verbose=verbose, warm_start=warm_start, ccp_alpha=ccp_alpha, max_samples=max_samples,
-                         max_bin=max_bin, categorical_features=categorical_features)
+                         max_bin=max_bin, categorical_features=categorical_features,
+                         monotonic_cst=monotonic_cst)
 
 
 __all__ = ["RandomForestClassifier", "RandomForestRegressor", "ExtraTreesClassifier", "ExtraTreesRegressor"]

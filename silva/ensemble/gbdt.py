@@ -10,6 +10,7 @@ import numbers
 import numpy as np
 from sklearn.base import ClassifierMixin, RegressorMixin
 
+from .._registry import register_model
 from ..losses.gradient_boosting import get_gb_loss
 from ._boosting_base import BaseBoost
 from ._outputs import ClassifierOutputsMixin, RegressorOutputsMixin
@@ -52,6 +53,13 @@ _PARAMS_DOC = """
         ``BoostClassifier``) rather than thresholds. Columns of categorical dtype (pandas
         ``category``, text, Arrow dictionaries) always are; list integer-coded columns here (codes must
         be non-negative integers). Unseen categories at predict go where missing values go.
+    monotonic_cst : list of -1/0/1 per feature, dict {{feature name: -1/0/1}} or None, default=None
+        Monotone constraints, as ``BoostRegressor``'s: leaf values are clamped into the bounds the
+        tree's other leaves set; the renewed leaf values (line searches) are clamped again in node
+        order, so every tree stays monotone. Not for multiclass models nor categorical features.
+    interaction_cst : list of feature sets, "pairwise", "no_interactions" or None, default=None
+        Features may share a tree path only if one set holds them all (features in no set form one
+        more set); "no_interactions" gives an additive model.
     n_iter_no_change : int or None, default=None
         Stop after this many rounds without improvement of the loss on the last ``eval_set`` (or on
         a held-out ``validation_fraction`` when no eval_set is given) and keep the best round.
@@ -175,6 +183,7 @@ def _check_category_maps(categories, schema):
                                  "levels seen at fit 0, 1, 2, ... in level order")
 
 
+@register_model
 class GBDTRegressor(RegressorMixin, RegressorOutputsMixin, _GBDTBase):
     __doc__ = """Friedman's gradient boosting for regression (scikit-learn's GradientBoostingRegressor).
 
@@ -212,7 +221,7 @@ class GBDTRegressor(RegressorMixin, RegressorOutputsMixin, _GBDTBase):
                  max_depth=3, min_samples_split=2, min_samples_leaf=1, max_leaf_nodes=None,
                  max_features=None, alpha=0.9, max_bin=255, n_iter_no_change=None,
                  validation_fraction=0.1, tol=1e-4, random_state=None, n_jobs=None, verbose=0,
-                 categorical_features="auto"):
+                 categorical_features="auto", monotonic_cst=None, interaction_cst=None):
         self.loss = loss
         self.learning_rate = learning_rate
         self.n_estimators = n_estimators
@@ -231,11 +240,14 @@ class GBDTRegressor(RegressorMixin, RegressorOutputsMixin, _GBDTBase):
         self.n_jobs = n_jobs
         self.verbose = verbose
         self.categorical_features = categorical_features
+        self.monotonic_cst = monotonic_cst
+        self.interaction_cst = interaction_cst
 
     def _make_loss(self):
         return get_gb_loss(self.loss, alpha=self.alpha)
 
 
+@register_model
 class GBDTClassifier(ClassifierMixin, ClassifierOutputsMixin, _GBDTBase):
     __doc__ = """Friedman's gradient boosting for classification (scikit-learn's
     GradientBoostingClassifier).
@@ -272,7 +284,7 @@ class GBDTClassifier(ClassifierMixin, ClassifierOutputsMixin, _GBDTBase):
                  max_depth=3, min_samples_split=2, min_samples_leaf=1, max_leaf_nodes=None,
                  max_features=None, max_bin=255, n_iter_no_change=None, validation_fraction=0.1,
                  tol=1e-4, random_state=None, n_jobs=None, verbose=0,
-                 categorical_features="auto"):
+                 categorical_features="auto", monotonic_cst=None, interaction_cst=None):
         self.loss = loss
         self.learning_rate = learning_rate
         self.n_estimators = n_estimators
@@ -290,6 +302,8 @@ class GBDTClassifier(ClassifierMixin, ClassifierOutputsMixin, _GBDTBase):
         self.n_jobs = n_jobs
         self.verbose = verbose
         self.categorical_features = categorical_features
+        self.monotonic_cst = monotonic_cst
+        self.interaction_cst = interaction_cst
 
     def _make_loss(self):
         return get_gb_loss(self.loss, self.n_classes_)

@@ -8,6 +8,7 @@ import numpy as np
 from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.utils.validation import check_is_fitted
 
+from .._registry import register_model
 from ._cart_base import BaseCART, ClassifierCARTMixin, _pruning_path
 
 _TREE_PARAMS_DOC = """
@@ -51,6 +52,13 @@ _TREE_PARAMS_DOC = """
         that order being the best subset split (Breiman); with more classes each class's share gives
         one order and the best of those cuts is taken; ``splitter="random"`` sends a random subset left.
         Categories unseen in training go where missing values go.
+    monotonic_cst : list of -1/0/1 per feature, dict {{feature name: -1/0/1}} or None, default=None
+        Monotone constraints (scikit-learn's name; alias ``monotone_constraints``): 1 makes the
+        prediction non-decreasing in the feature, -1 non-increasing (regression, or class 1's
+        probability of a binary classifier; not multiclass, not categorical features). As in
+        scikit-learn, a split whose children's means leave the node's bounds or break the direction is
+        not made; the bounds are the midpoints of constrained splits on the side grown first, and on the
+        other side the extreme leaf actually grown (looser than scikit-learn's midpoints).
 
     Missing values (NaN) go to the side learned at each split; a split on a feature that had no missing
     values in training sends them to the child with more training rows (as scikit-learn).
@@ -85,6 +93,7 @@ class _TreeMixin:
         return _pruning_path(self, X, y, sample_weight)
 
 
+@register_model
 class DecisionTreeClassifier(ClassifierMixin, ClassifierCARTMixin, _TreeMixin, BaseCART):
     __doc__ = """A CART classification tree (Gini or entropy), binned or exact.
     """ + _TREE_PARAMS_DOC.format(criteria='{"gini", "entropy", "log_loss"}, default="gini"',
@@ -106,7 +115,7 @@ class DecisionTreeClassifier(ClassifierMixin, ClassifierCARTMixin, _TreeMixin, B
     def __init__(self, *, criterion="gini", splitter="best", max_depth=None, min_samples_split=2,
                  min_samples_leaf=1, min_weight_fraction_leaf=0.0, max_features=None, random_state=None,
                  max_leaf_nodes=None, min_impurity_decrease=0.0, class_weight=None, ccp_alpha=0.0,
-                 max_bin=255, n_jobs=None, categorical_features="auto"):
+                 max_bin=255, n_jobs=None, categorical_features="auto", monotonic_cst=None):
         self.criterion = criterion
         self.splitter = splitter
         self.max_depth = max_depth
@@ -121,9 +130,11 @@ class DecisionTreeClassifier(ClassifierMixin, ClassifierCARTMixin, _TreeMixin, B
         self.ccp_alpha = ccp_alpha
         self.max_bin = max_bin
         self.categorical_features = categorical_features
+        self.monotonic_cst = monotonic_cst
         self.n_jobs = n_jobs
 
 
+@register_model
 class DecisionTreeRegressor(RegressorMixin, _TreeMixin, BaseCART):
     __doc__ = """A CART regression tree (squared error), binned or exact.
     """ + _TREE_PARAMS_DOC.format(criteria='{"squared_error"}, default="squared_error"', class_weight="") + """
@@ -144,7 +155,7 @@ class DecisionTreeRegressor(RegressorMixin, _TreeMixin, BaseCART):
     def __init__(self, *, criterion="squared_error", splitter="best", max_depth=None, min_samples_split=2,
                  min_samples_leaf=1, min_weight_fraction_leaf=0.0, max_features=None, random_state=None,
                  max_leaf_nodes=None, min_impurity_decrease=0.0, ccp_alpha=0.0, max_bin=255, n_jobs=None,
-                 categorical_features="auto"):
+                 categorical_features="auto", monotonic_cst=None):
         self.criterion = criterion
         self.splitter = splitter
         self.max_depth = max_depth
@@ -158,6 +169,7 @@ class DecisionTreeRegressor(RegressorMixin, _TreeMixin, BaseCART):
         self.ccp_alpha = ccp_alpha
         self.max_bin = max_bin
         self.categorical_features = categorical_features
+        self.monotonic_cst = monotonic_cst
         self.n_jobs = n_jobs
 
 

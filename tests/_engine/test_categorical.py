@@ -89,7 +89,7 @@ def _scan(hist, cat_params, params=(1.0, 0.0, 0.0, 1e-3, 1.0)):
     out, left = np.empty(6), np.zeros(n_bins, dtype=np.uint8)
     G, H, N = hist[:, 0].sum(), hist[:, 1].sum(), hist[:, 2].sum()
     _scan_categorical(hist, n_bins - 1, n_bins - 1, G, H, N, np.array(params, dtype=float),
-                      np.array(cat_params, dtype=float), out, left)
+                      np.array(cat_params, dtype=float), out, left, -np.inf, np.inf)
     return out, left
 
 
@@ -140,7 +140,7 @@ def test_code_order_split_is_the_ordinal_threshold():
     ordinal = np.empty(6)
     params = np.array([1.0, 0.0, 0.0, 1e-3, 1.0])
     G, H = hist[:, 0].sum(), hist[:, 1].sum()
-    _scan_feature(hist, 200, 200, G, H, hist[:, 2].sum(), G * G / (H + 1.0), params, ordinal)
+    _scan_feature(hist, 200, 200, G, H, hist[:, 2].sum(), G * G / (H + 1.0), params, ordinal, -np.inf, np.inf, 0)
     assert out[0] == pytest.approx(ordinal[0], rel=1e-12)
     np.testing.assert_array_equal(np.flatnonzero(left), np.arange(int(ordinal[1]) + 1))
     lgb_out, _ = _scan(hist, [10, 10, 100, 32])  # the category sets alone see far less of it

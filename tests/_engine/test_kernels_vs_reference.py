@@ -69,12 +69,12 @@ def test_best_split_matches_brute_force(seed, lam, alpha, mcw, msl):
     features = np.arange(d, dtype=np.int64)
     hists = np.zeros((1, Xt.shape[0] * TILE, mapper.n_bins_, 3 if msl > 1 else 2))
     build_root_histogram(Xt, g, h, np.arange(Xt.shape[0]), hists[0], d, numba.get_num_threads())
-    sums = np.array([[g.sum(), h.sum(), n]], dtype=np.float64)
+    sums = np.array([[g.sum(), h.sum(), n, -np.inf, np.inf]], dtype=np.float64)
     best = np.empty((1, 7))
     params = np.array([lam, alpha, 0.0, mcw, msl], dtype=np.float64)
-    find_best_splits(hists, np.array([0]), sums, features[None, :], mapper.n_value_bins_, mapper.missing_bin_,
-                     params, np.zeros(d, dtype=np.bool_), np.array([10.0, 10.0, 100.0, 32.0]), best,
-                     np.zeros((1, mapper.n_bins_), dtype=np.uint8))
+    find_best_splits(hists, np.array([0]), sums, np.ones((1, d), dtype=np.bool_), mapper.n_value_bins_,
+                     mapper.missing_bin_, params, np.zeros(d, dtype=np.bool_), np.array([10.0, 10.0, 100.0, 32.0]),
+                     np.zeros(d, dtype=np.int8), best, np.zeros((1, mapper.n_bins_), dtype=np.uint8))
     gain, f, b, miss_left = ref.best_split_ref(Xb, np.arange(n), g, h, mapper.n_value_bins_,
                                                mapper.missing_bin_, lam, alpha, 0.0, mcw, msl)
     if gain == -np.inf:
@@ -190,12 +190,12 @@ def test_grow_children_equals_build_subtract_and_split(seed, counted, colsample,
                          np.array([j]), fused, d, nt)
     separate = fused.copy()
     small_slots, parent_slots, large_slots = np.array([2, 3]), np.array([0, 1]), np.array([4, -1])
-    sums = np.empty((2, 2, 3))
+    sums = np.empty((2, 2, 5))
     for j, rows in enumerate(halves):
         small = si[starts[j]:stops[j]].astype(np.int64)
         large = np.setdiff1d(rows.astype(np.int64), small)
-        sums[j, 0] = g[small].sum(), h[small].sum(), small.size
-        sums[j, 1] = g[large].sum(), h[large].sum(), large.size
+        sums[j, 0] = g[small].sum(), h[small].sum(), small.size, -np.inf, np.inf
+        sums[j, 1] = g[large].sum(), h[large].sum(), large.size, -np.inf, np.inf
     scan = np.array([[True, True], [True, False]])
     cand = np.zeros((2, 2, fused.shape[1]), dtype=np.bool_)
     for j in range(2):
@@ -211,7 +211,7 @@ def test_grow_children_equals_build_subtract_and_split(seed, counted, colsample,
     try:
         grow_children(Xt, si, g[si], h[si], starts, stops, small_slots, parent_slots, large_slots, tiles, fused,
                       d, sums, scan, cand, mapper.n_value_bins_, mapper.missing_bin_, params, is_cat, cat_params,
-                      best, sets, threads)
+                      np.zeros(d, dtype=np.int8), best, sets, threads)
     finally:
         numba.set_num_threads(nt)
     build_histograms(Xt, si, g[si], h[si], starts, stops, tiles, small_slots, separate, d, nt)
@@ -223,9 +223,9 @@ def test_grow_children_equals_build_subtract_and_split(seed, counted, colsample,
                 continue
             slot = small_slots[j] if c == 0 else large_slots[j]
             expected = np.empty((1, 7))
-            find_best_splits(separate, np.array([slot]), sums[j, c][None], np.flatnonzero(cand[j, c, :d])[None],
-                             mapper.n_value_bins_, mapper.missing_bin_, params, is_cat, cat_params, expected,
-                             np.zeros((1, mapper.n_bins_), dtype=np.uint8))
+            find_best_splits(separate, np.array([slot]), sums[j, c][None], cand[j, c, :d][None],
+                             mapper.n_value_bins_, mapper.missing_bin_, params, is_cat, cat_params,
+                             np.zeros(d, dtype=np.int8), expected, np.zeros((1, mapper.n_bins_), dtype=np.uint8))
             if expected[0, 0] == -np.inf:  # no valid split: the other fields are not written
                 assert best[2 * j + c, 0] == -np.inf
             else:
