@@ -6,7 +6,7 @@ partition, stack -- runs inside one compiled function per tree, and trees are gr
 synchronising threads per node. The stack keeps memory at O(depth) whatever the tree size. The trees of
 a fit come back packed as a forest stores them (``grow_forest_packed``), their nodes copied once.
 
-Per-row statistics follow the engine's table (ARCHITECTURE.md): a regression row adds (w*y, w); a
+Per-row statistics: a regression row adds (w*y, w); a
 classification row adds w to its class channel and to the weight channel, so one scan serves
 squared error, Gini and entropy:
     squared error: score = (sum w y)^2 / W           -> gain = SSE decrease

@@ -1,6 +1,6 @@
 """Split scores and the search of ordered bins for the depth-first grower (``dfs_grower._grow_one``).
 
-Per-row statistics follow the engine's table (ARCHITECTURE.md): a regression row adds (w*y, w); a
+Per-row statistics: a regression row adds (w*y, w); a
 classification row adds w to its class channel and to the weight channel, so one scan serves squared
 error, Gini and entropy (``_score``). Random forests and CART scan a feature's bins in order
 (``_entries`` / ``_entries2`` then ``_scan_sorted`` / ``_scan2``); extra trees evaluate one random
