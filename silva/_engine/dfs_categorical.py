@@ -34,6 +34,11 @@ def _cat_split_random(rng, n_cat, n_miss, m, K, total, parent, criterion, min_le
     with probability 1/2; when that leaves a side without categories one of them changes side), the
     missing rows right and, when there are some, left. Returns (improved, rng); on improvement
     ``table[b]`` is 1 for the bins of the left categories (0 for the node's others)."""
+    check = False
+    ch = 0
+    if cons is not None:
+        check = cons[2] != 0.0
+        ch = int(cons[3])
     C = K + 1
     n_left_cats = 0
     z = np.uint64(0)
@@ -60,8 +65,7 @@ def _cat_split_random(rng, n_cat, n_miss, m, K, total, parent, criterion, min_le
             continue
         for c in range(C):
             R[c] = total[c] - L[c]
-        ch = int(cons[3])
-        if L[K] < min_weight or R[K] < min_weight or not _allowed(L[ch], L[K], R[ch], R[K], cons):
+        if L[K] < min_weight or R[K] < min_weight or not _allowed(check, L[ch], L[K], R[ch], R[K], cons):
             continue
         gain = _score(L, K, criterion) + _score(R, K, criterion) - parent
         if gain > best[0]:

@@ -117,14 +117,17 @@ def _grow_one(X_flat, stride, n_features, missing_bin, rows_in, w_rows, targets,
     sel = np.empty(nc, dtype=np.uint8)
     table = np.zeros(nc, dtype=np.uint8)
     best_table = np.zeros(nc, dtype=np.uint8)
-    constrained = False
-    for f in range(mono.size):
-        constrained = constrained or mono[f] != 0
+    # ``mono`` is None for unconstrained trees: every `mono is not None` branch is then pruned when the
+    # kernel compiles (numba prunes branches on an argument's None-ness), so those trees run the code
+    # they ran before constraints existed
     stack_blo = np.full(256, -np.inf)
     stack_bhi = np.full(256, np.inf)
     stack_first = np.full(256, -1, dtype=np.int64)
     stack_sign = np.zeros(256, dtype=np.int64)
-    cons = np.array([-np.inf, np.inf, 0.0, float(value_ch)])
+    if mono is None:
+        cons = None
+    else:
+        cons = np.array([-np.inf, np.inf, 0.0, float(value_ch)])
     n_nodes = 1
     sp = 0
     stack_node[0] = 0
@@ -138,23 +141,28 @@ def _grow_one(X_flat, stride, n_features, missing_bin, rows_in, w_rows, targets,
         hi = stack_hi[sp]
         depth = stack_depth[sp]
         side = stack_side[sp]
-        b_lo = stack_blo[sp]
-        b_hi = stack_bhi[sp]
-        if constrained and stack_first[sp] >= 0:
-            # a right child: bounded by the leaves its left sibling's finished subtree grew
-            if stack_sign[sp] > 0:
-                b_lo = max(b_lo, _first_extreme(stack_first[sp], node, n_nodes, out_left, out_value, value_ch, 1))
-            else:
-                b_hi = min(b_hi, _first_extreme(stack_first[sp], node, n_nodes, out_left, out_value, value_ch, -1))
-        cons[0] = b_lo
-        cons[1] = b_hi
+        b_lo = -np.inf
+        b_hi = np.inf
+        if mono is not None:
+            b_lo = stack_blo[sp]
+            b_hi = stack_bhi[sp]
+            if stack_first[sp] >= 0:
+                # a right child: bounded by the leaves its left sibling's finished subtree grew
+                if stack_sign[sp] > 0:
+                    b_lo = max(b_lo, _first_extreme(stack_first[sp], node, n_nodes, out_left, out_value, value_ch,
+                                                    1))
+                else:
+                    b_hi = min(b_hi, _first_extreme(stack_first[sp], node, n_nodes, out_left, out_value, value_ch,
+                                                    -1))
+            cons[0] = b_lo
+            cons[1] = b_hi
         sp -= 1
         m = hi - lo
         src = side * n + lo  # the node's rows in the *2 buffers
         _totals(t2, w2, src, m, K, classification, total, e_acc)
         for c in range(K):
             out_value[node, c] = total[c] / total[K] if total[K] > 0 else 0.0
-        if constrained:
+        if mono is not None:
             # a monotone node's value is its mean clipped into its bounds (scikit-learn's rule)
             out_value[node, value_ch] = min(max(out_value[node, value_ch], b_lo), b_hi)
             if classification:
@@ -203,7 +211,8 @@ def _grow_one(X_flat, stride, n_features, missing_bin, rows_in, w_rows, targets,
             best_j = -1
             for j in range(nq):
                 f = feats[q0 + j]
-                cons[2] = mono[f]
+                if mono is not None:
+                    cons[2] = mono[f]
                 off = j * n
                 u = -1.0
                 if extra:
@@ -305,9 +314,11 @@ def _grow_one(X_flat, stride, n_features, missing_bin, rows_in, w_rows, targets,
         # monotone bounds of the children: a split on a constrained feature bounds the left child by the
         # midpoint of the two children's means, and the right one (searched after the left subtree is
         # grown) by the extreme leaf that subtree actually grew, never further than the midpoint
-        direction = mono[best_f] if constrained else 0
+        direction = 0
+        if mono is not None:
+            direction = mono[best_f]
         l_lo, l_hi = b_lo, b_hi
-        if direction != 0:
+        if mono is not None and direction != 0:
             _totals(t2, w2, (1 - side) * n + lo + nl, m - nl, K, classification, total, e_acc)
             v_right = total[value_ch] / total[K] if total[K] > 0 else 0.0
             _totals(t2, w2, (1 - side) * n + lo, nl, K, classification, total, e_acc)
@@ -324,20 +335,22 @@ def _grow_one(X_flat, stride, n_features, missing_bin, rows_in, w_rows, targets,
         stack_hi[sp] = hi
         stack_depth[sp] = depth + 1
         stack_side[sp] = 1 - side
-        stack_blo[sp] = b_lo
-        stack_bhi[sp] = b_hi
-        stack_first[sp] = left_id if direction != 0 else -1
-        stack_sign[sp] = direction
+        if mono is not None:
+            stack_blo[sp] = b_lo
+            stack_bhi[sp] = b_hi
+            stack_first[sp] = left_id if direction != 0 else -1
+            stack_sign[sp] = direction
         sp += 1
         stack_node[sp] = left_id
         stack_lo[sp] = lo
         stack_hi[sp] = lo + nl
         stack_depth[sp] = depth + 1
         stack_side[sp] = 1 - side
-        stack_blo[sp] = l_lo
-        stack_bhi[sp] = l_hi
-        stack_first[sp] = -1
-        stack_sign[sp] = 0
+        if mono is not None:
+            stack_blo[sp] = l_lo
+            stack_bhi[sp] = l_hi
+            stack_first[sp] = -1
+            stack_sign[sp] = 0
     return n_nodes
 
 
@@ -509,9 +522,9 @@ def grow_forest_packed(X_tiles, mapper, samples, targets, *, n_classes=0, criter
     K = n_classes if classification else 1
     max_features = n_features if max_features is None else int(max_features)
     targets = np.ascontiguousarray(targets, dtype=np.float64)
-    mono = (np.zeros(n_features, dtype=np.int8) if monotonic_cst is None
+    mono = (None if monotonic_cst is None or not np.any(monotonic_cst)
             else np.ascontiguousarray(monotonic_cst, dtype=np.int8))
-    if mono.any() and K > 2:
+    if mono is not None and K > 2:
         raise ValueError("monotone constraints need a regression target or two classes")
     value_ch = 1 if classification else 0
     bin_lo, bin_hi, bin_mid = _value_ranges(mapper, bin_bounds, extra)

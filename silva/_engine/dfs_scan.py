@@ -88,12 +88,15 @@ def _ratio(a, b):
 
 
 @njit(cache=True, inline="always")
-def _allowed(l_y, l_w, r_y, r_w, cons):
+def _allowed(check, l_y, l_w, r_y, r_w, cons):
     """Whether a split's children's values (their means: sum w y / sum w) respect the node's monotone
     state ``cons`` = (lo, hi, direction, value channel) (``constraints.values_ok``). As scikit-learn,
     only a split on a constrained feature is checked; the values of other splits' children are
-    clipped into the bounds instead."""
-    return cons[2] == 0.0 or values_ok(_ratio(l_y, l_w), _ratio(r_y, r_w), cons)
+    clipped into the bounds instead. ``check``: cons[2] != 0, read once by the caller (a local, so the
+    loops never reload it after their stores)."""
+    if cons is None:
+        return True  # an unconstrained tree: pruned at compile time, as every `cons is None` test
+    return not check or values_ok(_ratio(l_y, l_w), _ratio(r_y, r_w), cons)
 
 
 @njit(cache=True)
@@ -138,6 +141,11 @@ def _eval_threshold(kbs, off, t2, w2, src, m, t, n_miss, K, classification, miss
     more for the missing rows' when there are any); no histogram, no sort. Same ``best`` protocol as
     ``_scan_sorted``. The sums may be reassociated (vectorised): their order is fixed by the code, never
     by the thread count."""
+    check = False
+    ch = 0
+    if cons is not None:
+        check = cons[2] != 0.0
+        ch = int(cons[3])
     C = K + 1
     o = np.uint64(off)
     s = np.uint64(src)
@@ -172,7 +180,7 @@ def _eval_threshold(kbs, off, t2, w2, src, m, t, n_miss, K, classification, miss
             l_w = s_w + m_w if d == 1 else s_w
             r_y = t_y - l_y
             r_w = t_w - l_w
-            if l_w < min_weight or r_w < min_weight or not _allowed(l_y, l_w, r_y, r_w, cons):
+            if l_w < min_weight or r_w < min_weight or not _allowed(check, l_y, l_w, r_y, r_w, cons):
                 continue
             gain = _score2(l_y, l_w, classification, criterion) + _score2(r_y, r_w, classification, criterion) \
                 - parent
@@ -207,8 +215,7 @@ def _eval_threshold(kbs, off, t2, w2, src, m, t, n_miss, K, classification, miss
         for c in range(C):
             L[c] = left[c] + miss[c] if d == 1 else left[c]
             R[c] = total[c] - L[c]
-        ch = int(cons[3])
-        if L[K] < min_weight or R[K] < min_weight or not _allowed(L[ch], L[K], R[ch], R[K], cons):
+        if L[K] < min_weight or R[K] < min_weight or not _allowed(check, L[ch], L[K], R[ch], R[K], cons):
             continue
         gain = _score(L, K, criterion) + _score(R, K, criterion) - parent
         if _offer(best, gain, t, d, n_left):
@@ -358,6 +365,11 @@ def _scan2(bins_sorted, ent, n_rows, m, missing_bin, parent, t_y, t_w, classific
            min_weight, best, cons):
     """``_scan_sorted`` for the (sum w y, sum w, rows) entries of ``_entries2``: the same candidates in
     the same order, with the sums in registers (``t_y``, ``t_w``: the node's)."""
+    check = False
+    ch = 0
+    if cons is not None:
+        check = cons[2] != 0.0
+        ch = int(cons[3])
     n_val = n_rows
     while n_val > 0 and bins_sorted[n_val - 1] == missing_bin:
         n_val -= 1
@@ -389,7 +401,7 @@ def _scan2(bins_sorted, ent, n_rows, m, missing_bin, parent, t_y, t_w, classific
                 continue
             r_y = t_y - l_y
             r_w = t_w - l_w
-            if l_w < min_weight or r_w < min_weight or not _allowed(l_y, l_w, r_y, r_w, cons):
+            if l_w < min_weight or r_w < min_weight or not _allowed(check, l_y, l_w, r_y, r_w, cons):
                 continue
             if j == n_val and d == 0 and n_miss == 0:
                 break  # everything went left
@@ -408,6 +420,11 @@ def _scan_sorted(bins_sorted, stat_rows, cnt_rows, n_rows, m, K, missing_bin, pa
 
     best = [gain, bin, missing_left, n_left]; returns True when it improved. ``cons``: the node's monotone
     state (lo, hi, direction, value channel): splits whose children's values break it are skipped."""
+    check = False
+    ch = 0
+    if cons is not None:
+        check = cons[2] != 0.0
+        ch = int(cons[3])
     C = K + 1
     # missing rows sit at the end (missing_bin is the largest bin)
     n_val = n_rows
@@ -448,9 +465,8 @@ def _scan_sorted(bins_sorted, stat_rows, cnt_rows, n_rows, m, K, missing_bin, pa
             right = work[0:C]
             for c in range(C):
                 right[c] = total[c] - left[c]
-            ch = int(cons[3])
             if left[K] < min_weight or right[K] < min_weight \
-                    or not _allowed(left[ch], left[K], right[ch], right[K], cons):
+                    or not _allowed(check, left[ch], left[K], right[ch], right[K], cons):
                 continue
             if j == n_val and d == 0 and n_miss == 0:
                 break  # everything went left
