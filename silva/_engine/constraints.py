@@ -23,6 +23,8 @@ import numbers
 import numpy as np
 from numba import njit
 
+from .criterion import bounded_weight, clamp, score_given_weight
+
 _INF = np.inf
 
 
@@ -150,42 +152,6 @@ class InteractionConstraints:
 
 
 # ------------------------------------------------------------------ split scoring (boosting)
-@njit(cache=True, inline="always")
-def clamp(w, lo, hi):
-    return lo if w < lo else (hi if w > hi else w)
-
-
-@njit(cache=True, inline="always")
-def _soft(G, alpha):
-    if G > alpha:
-        return G - alpha
-    if G < -alpha:
-        return G + alpha
-    return 0.0
-
-
-@njit(cache=True, inline="always")
-def score_given_weight(G, H, w, reg_lambda, reg_alpha):
-    """Twice the loss reduction of a leaf with value w: -(2 T(G) w + (H + lambda) w^2); at the optimum
-    w = -T(G)/(H + lambda) it is T(G)^2/(H + lambda), the unconstrained score."""
-    return -(2.0 * _soft(G, reg_alpha) * w + (H + reg_lambda) * w * w)
-
-
-@njit(cache=True, inline="always")
-def bounded_weight(G, H, reg_lambda, reg_alpha, lo, hi):
-    denom = H + reg_lambda
-    w = 0.0 if denom <= 0.0 else -_soft(G, reg_alpha) / denom
-    return clamp(w, lo, hi)
-
-
-@njit(cache=True, inline="always")
-def bounded_score(G, H, reg_lambda, reg_alpha, lo, hi):
-    """The score of a node whose value is held within [lo, hi]."""
-    if H + reg_lambda <= 0.0:
-        return 0.0
-    return score_given_weight(G, H, bounded_weight(G, H, reg_lambda, reg_alpha, lo, hi), reg_lambda, reg_alpha)
-
-
 @njit(cache=True, inline="always")
 def constrained_scores(GL, HL, GR, HR, reg_lambda, reg_alpha, lo, hi, direction):
     """(score left, score right) of a split whose children's values are clamped into [lo, hi], or

@@ -4,7 +4,8 @@ of a node, then the categories ordered by mean target and cut (random forests, C
 import numpy as np
 from numba import njit
 
-from .dfs_scan import _allowed, _bin_stats, _scan_sorted, _score, _splitmix, _uniform
+from .criterion import channel_score
+from .dfs_scan import _allowed, _bin_stats, _scan_sorted, _splitmix, _uniform
 
 # categories with fewer rows in a node move as one group (_cat_split_sorted). LightGBM and scikit-learn's
 # histogram GBDT use 10 for their shallow trees; forest trees grow deep, where 10 pools every category
@@ -67,7 +68,7 @@ def _cat_split_random(rng, n_cat, n_miss, m, K, total, parent, criterion, min_le
             R[c] = total[c] - L[c]
         if L[K] < min_weight or R[K] < min_weight or not _allowed(check, L[ch], L[K], R[ch], R[K], cons):
             continue
-        gain = _score(L, K, criterion) + _score(R, K, criterion) - parent
+        gain = channel_score(L, K, criterion) + channel_score(R, K, criterion) - parent
         if gain > best[0]:
             best[0] = gain
             best[1] = -1

@@ -42,10 +42,9 @@ from ..data.binning import tiles_to_columns
 from ._memory import empty_pages
 from .dfs_categorical import _MIN_CATEGORY_ROWS, _cat_split_random, _cat_split_sorted, _cat_stats
 from .dfs_rows import _GATHER, _bin_range, _gather, _partition, _partition_cat, _totals
+from .criterion import CRITERIA, channel_score
 from .dfs_scan import (_INSERTION, _entries, _entries2, _eval_threshold, _extra_bin, _scan2, _scan_sorted,
-                       _score, _splitmix, _uniform)
-
-CRITERIA = {"squared_error": 0, "gini": 1, "entropy": 2}
+                       _splitmix, _uniform)
 
 
 @njit(cache=True, fastmath={"reassoc"})
@@ -179,7 +178,7 @@ def _grow_one(X_flat, stride, n_features, missing_bin, rows_in, w_rows, targets,
         if m < min_samples_split or m < 2 * min_samples_leaf or (max_depth >= 0 and depth >= max_depth) \
                 or total[K] < 2 * min_weight_leaf:
             continue
-        parent = _score(total, K, criterion)
+        parent = channel_score(total, K, criterion)
         # a pure node cannot improve
         if classification:
             pure = False

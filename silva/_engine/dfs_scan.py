@@ -2,7 +2,7 @@
 
 Per-row statistics: a regression row adds (w*y, w); a
 classification row adds w to its class channel and to the weight channel, so one scan serves squared
-error, Gini and entropy (``_score``). Random forests and CART scan a feature's bins in order
+error, Gini and entropy (``criterion.channel_score``). Random forests and CART scan a feature's bins in order
 (``_entries`` / ``_entries2`` then ``_scan_sorted`` / ``_scan2``); extra trees evaluate one random
 threshold (``_extra_bin``, ``_eval_threshold``). The node-seeded random streams (``_splitmix``) live
 here too.
@@ -11,46 +11,10 @@ import numpy as np
 from numba import njit
 
 from .constraints import values_ok
+from .criterion import channel_score, pair_score
 
 _SMALL = 32  # rows below which sorting them beats zeroing and scanning a histogram
 _INSERTION = 32  # rows below which an insertion sort beats a merge sort (and allocates nothing)
-
-
-@njit(cache=True, inline="always")
-def _score(stats, K, criterion):
-    """Score of a stats vector (K channels + weight at index K)."""
-    W = stats[K]
-    if W <= 0.0:
-        return 0.0
-    if criterion == 0:
-        return stats[0] * stats[0] / W
-    s = 0.0
-    if criterion == 1:
-        for k in range(K):
-            s += stats[k] * stats[k]
-        return s / W
-    for k in range(K):
-        if stats[k] > 0.0:
-            s += stats[k] * np.log(stats[k] / W)
-    return s
-
-
-@njit(cache=True, inline="always")
-def _score2(y, W, classification, criterion):
-    """``_score`` of a regression stats vector (sum w y = y, W) or a binary one (class weights W - y, y)."""
-    if W <= 0.0:
-        return 0.0
-    if not classification:
-        return y * y / W
-    a = W - y
-    if criterion == 1:
-        return (a * a + y * y) / W
-    s = 0.0
-    if a > 0.0:
-        s += a * np.log(a / W)
-    if y > 0.0:
-        s += y * np.log(y / W)
-    return s
 
 
 @njit(cache=True, inline="always")
@@ -182,7 +146,7 @@ def _eval_threshold(kbs, off, t2, w2, src, m, t, n_miss, K, classification, miss
             r_w = t_w - l_w
             if l_w < min_weight or r_w < min_weight or not _allowed(check, l_y, l_w, r_y, r_w, cons):
                 continue
-            gain = _score2(l_y, l_w, classification, criterion) + _score2(r_y, r_w, classification, criterion) \
+            gain = pair_score(l_y, l_w, classification, criterion) + pair_score(r_y, r_w, classification, criterion) \
                 - parent
             if _offer(best, gain, t, d, n_left):
                 improved = True
@@ -217,7 +181,7 @@ def _eval_threshold(kbs, off, t2, w2, src, m, t, n_miss, K, classification, miss
             R[c] = total[c] - L[c]
         if L[K] < min_weight or R[K] < min_weight or not _allowed(check, L[ch], L[K], R[ch], R[K], cons):
             continue
-        gain = _score(L, K, criterion) + _score(R, K, criterion) - parent
+        gain = channel_score(L, K, criterion) + channel_score(R, K, criterion) - parent
         if _offer(best, gain, t, d, n_left):
             improved = True
     return improved
@@ -405,7 +369,7 @@ def _scan2(bins_sorted, ent, n_rows, m, missing_bin, parent, t_y, t_w, classific
                 continue
             if j == n_val and d == 0 and n_miss == 0:
                 break  # everything went left
-            gain = _score2(l_y, l_w, classification, criterion) + _score2(r_y, r_w, classification, criterion) \
+            gain = pair_score(l_y, l_w, classification, criterion) + pair_score(r_y, r_w, classification, criterion) \
                 - parent
             if _offer(best, gain, b, d, nl):
                 improved = True
@@ -470,7 +434,7 @@ def _scan_sorted(bins_sorted, stat_rows, cnt_rows, n_rows, m, K, missing_bin, pa
                 continue
             if j == n_val and d == 0 and n_miss == 0:
                 break  # everything went left
-            gain = _score(left, K, criterion) + _score(right, K, criterion) - parent
+            gain = channel_score(left, K, criterion) + channel_score(right, K, criterion) - parent
             if _offer(best, gain, b, d, nl):
                 improved = True
     return improved

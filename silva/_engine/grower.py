@@ -12,10 +12,11 @@ from numba import get_num_threads
 
 from .._dtypes import G_H_DTYPE, HIST_DTYPE, INDEX_DTYPE, TILE
 from .children import grow_children
-from .constraints import bounded_weight, leaf_bounds
+from .constraints import leaf_bounds
+from .criterion import bounded_weight, leaf_weight
 from .histogram import build_histograms, build_root_histogram
 from .partition import partition_nodes
-from .splitting import find_best_splits, leaf_weight
+from .splitting import find_best_splits
 from .tree import TreeBuilder, bitset_words, to_bitset
 
 

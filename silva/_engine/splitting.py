@@ -9,7 +9,8 @@ never depends on the thread count.
 import numpy as np
 from numba import njit, prange
 
-from .constraints import bounded_score, constrained_scores
+from .constraints import constrained_scores
+from .criterion import bounded_score, node_score
 
 # A split must beat the parent by more than float noise relative to the children's scores.
 _REL_EPS = 1e-11
@@ -31,33 +32,6 @@ def _take(best_out, row, f, r):
     best_out[row, 1] = f
     for k in range(1, 6):
         best_out[row, k + 1] = r[k]
-
-
-@njit(cache=True, inline="always")
-def soft_threshold(G, alpha):
-    if G > alpha:
-        return G - alpha
-    if G < -alpha:
-        return G + alpha
-    return 0.0
-
-
-@njit(cache=True, inline="always")
-def node_score(G, H, reg_lambda, reg_alpha):
-    denom = H + reg_lambda
-    if denom <= 0.0:
-        return 0.0
-    t = soft_threshold(G, reg_alpha)
-    return t * t / denom
-
-
-@njit(cache=True, inline="always")
-def leaf_weight(G, H, reg_lambda, reg_alpha):
-    """Optimal leaf value -T(G)/(H+lambda) (before shrinkage)."""
-    denom = H + reg_lambda
-    if denom <= 0.0:
-        return 0.0
-    return -soft_threshold(G, reg_alpha) / denom
 
 
 @njit(cache=True, inline="always")
