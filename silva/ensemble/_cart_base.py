@@ -82,6 +82,18 @@ _MAX_STATE_BIN = 65535  # the model file's bound on a forest's bin count (Catego
 _HASH_CHUNK = 1 << 16  # rows hashed per chunk (bounds the float64 copy)
 _OOB_TREES = 64  # trees per out-of-bag batch (bounds the in-bag mask: trees x rows bytes)
 
+# The CART family's monotone constraints, documented once for trees and forests (a str.format template:
+# braces doubled).
+MONOTONIC_CST_DOC = """    monotonic_cst : list of -1/0/1 per feature, dict {{feature name: -1/0/1}} or None, default=None
+        Monotone constraints (scikit-learn's name; alias ``monotone_constraints``): 1 makes the
+        prediction non-decreasing in the feature, -1 non-increasing (regression, or class 1's
+        probability of a binary classifier; not multiclass, not categorical features). As in
+        scikit-learn, a split on a constrained feature whose children's means leave the node's bounds
+        or break the direction is not made, and every node's value is clipped into its bounds; the
+        bounds are the midpoint of a constrained split on the side grown first, and on the other side
+        the extreme leaf that side actually grew (looser than scikit-learn's midpoints).
+"""
+
 CLASSIFICATION_CRITERIA = {"gini": "gini", "entropy": "entropy", "log_loss": "entropy"}
 REGRESSION_CRITERIA = {"squared_error": "squared_error"}
 

@@ -8,7 +8,7 @@ See ``_cart_base.py`` for the bootstrap over distinct rows, the units and the po
 from sklearn.base import ClassifierMixin, RegressorMixin
 
 from .._registry import register_model
-from ._cart_base import BaseForest, ClassifierCARTMixin
+from ._cart_base import BaseForest, ClassifierCARTMixin, MONOTONIC_CST_DOC
 
 _FOREST_PARAMS_DOC = """
     Parameters
@@ -61,14 +61,7 @@ _FOREST_PARAMS_DOC = """
         each class's share gives one order and the best of those cuts is taken. Extra trees send a
         random subset of the node's categories left. Categories unseen in training go where missing
         values go.
-    monotonic_cst : list of -1/0/1 per feature, dict {{feature name: -1/0/1}} or None, default=None
-        Monotone constraints (scikit-learn's name; alias ``monotone_constraints``): 1 makes the
-        prediction non-decreasing in the feature, -1 non-increasing (regression, or class 1's
-        probability of a binary classifier; not multiclass, not categorical features). As in
-        scikit-learn, a split whose children's means leave the node's bounds or break the direction is
-        not made; the bounds are the midpoints of constrained splits on the side grown first, and on the
-        other side the extreme leaf actually grown (looser than scikit-learn's midpoints).
-
+""" + MONOTONIC_CST_DOC + """
     Bootstrap samples are drawn over the distinct rows with probabilities proportional to their sample
     weights, so an integer weight is exactly a repetition of the row. Missing values (NaN) go to the
     side learned at each split.

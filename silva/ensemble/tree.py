@@ -9,7 +9,7 @@ from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.utils.validation import check_is_fitted
 
 from .._registry import register_model
-from ._cart_base import BaseCART, ClassifierCARTMixin, _pruning_path
+from ._cart_base import BaseCART, MONOTONIC_CST_DOC, ClassifierCARTMixin, _pruning_path
 
 _TREE_PARAMS_DOC = """
     Parameters
@@ -52,14 +52,7 @@ _TREE_PARAMS_DOC = """
         that order being the best subset split (Breiman); with more classes each class's share gives
         one order and the best of those cuts is taken; ``splitter="random"`` sends a random subset left.
         Categories unseen in training go where missing values go.
-    monotonic_cst : list of -1/0/1 per feature, dict {{feature name: -1/0/1}} or None, default=None
-        Monotone constraints (scikit-learn's name; alias ``monotone_constraints``): 1 makes the
-        prediction non-decreasing in the feature, -1 non-increasing (regression, or class 1's
-        probability of a binary classifier; not multiclass, not categorical features). As in
-        scikit-learn, a split whose children's means leave the node's bounds or break the direction is
-        not made; the bounds are the midpoints of constrained splits on the side grown first, and on the
-        other side the extreme leaf actually grown (looser than scikit-learn's midpoints).
-
+""" + MONOTONIC_CST_DOC + """
     Missing values (NaN) go to the side learned at each split; a split on a feature that had no missing
     values in training sends them to the child with more training rows (as scikit-learn).
 """
