@@ -14,10 +14,14 @@ from .._dtypes import G_H_DTYPE, HIST_DTYPE, INDEX_DTYPE, TILE
 from .children import grow_children
 from .constraints import leaf_bounds
 from .criterion import bounded_weight, leaf_weight
-from .histogram import build_histograms, build_root_histogram
+from .histogram import build_histograms, build_root_histogram, subtract_histograms
 from .partition import partition_nodes
 from .splitting import find_best_splits
 from .tree import TreeBuilder, bitset_words, to_bitset
+
+
+def identity_reducer(hists, slots):
+    """The histogram reduction of one process holding all the rows: nothing to add."""
 
 
 class HistogramPool:
@@ -81,6 +85,13 @@ class TreeGrower:
         Nodes are then split one at a time (a level's splits each see the leaves made before them), and
         an open leaf whose bounds moved is searched again.
     interaction_cst : a ``constraints.InteractionConstraints`` or None.
+    histogram_reducer : None, or a callable ``reducer(hists, slots)`` that sums ``hists[slots]`` in place
+        over the data's partitions (each process builds its histograms from its own rows). None runs
+        the fused single-machine path (``children.grow_children``: build, subtract and scan in one
+        pass); a reducer runs the same stages apart -- build the smaller children's histograms from
+        rows, reduce them, subtract the larger siblings, scan -- so that sums from several partitions
+        meet before any split is chosen. ``identity_reducer`` gives the staged path on one machine,
+        bit-identical to the fused one.
     """
 
     def __init__(self, X_tiles, n_value_bins, missing_bin, thresholds, *, max_depth=6, max_leaves=None,
@@ -88,7 +99,7 @@ class TreeGrower:
                  min_child_weight=1.0, min_samples_leaf=1, min_samples_split=2, learning_rate=1.0,
                  colsample_bynode=1.0, is_categorical=None, cat_smooth=10.0, cat_l2=10.0,
                  min_data_per_group=100, max_cat_threshold=32, cat_code_order=False, monotonic_cst=None,
-                 interaction_cst=None):
+                 interaction_cst=None, histogram_reducer=None):
         self.X_tiles = X_tiles
         self.n_value_bins = np.ascontiguousarray(n_value_bins, dtype=np.int64)
         self.missing_bin = missing_bin
@@ -117,11 +128,14 @@ class TreeGrower:
                           else np.ascontiguousarray(monotonic_cst, dtype=np.int8))
         self.constrained = bool(self.monotonic.any())
         self.interaction = interaction_cst
+        self.reducer = histogram_reducer
         # two sets of (row indices, g, h) in node order: a partition reads one side and writes the other
         self.sides = [(np.empty(n_samples, dtype=INDEX_DTYPE), np.empty(n_samples, dtype=G_H_DTYPE),
                        np.empty(n_samples, dtype=G_H_DTYPE)) for _ in range(2)]
-        # row counts are needed for min_samples_leaf and for categories' min_data_per_group
-        n_channels = 3 if self.min_samples_leaf > 1 or self.is_categorical.any() else 2
+        # row counts are needed for min_samples_leaf, for categories' min_data_per_group, and when the
+        # rows are partitioned (a node's row count is then a sum over partitions, like g and h)
+        counted = self.min_samples_leaf > 1 or self.is_categorical.any() or histogram_reducer is not None
+        n_channels = 3 if counted else 2
         self.pool = HistogramPool(n_tiles * TILE, missing_bin + 1, n_channels)
         self.timers = {"histogram": 0.0, "split": 0.0, "partition": 0.0}
 
@@ -200,9 +214,12 @@ class TreeGrower:
             build_histograms(self.X_tiles, si, og, oh, np.array([0], dtype=np.int64),
                              np.array([n_rows], dtype=np.int64), self.tiles,
                              np.array([slot], dtype=np.int64), hists, self.n_features, get_num_threads())
+        if self.reducer is not None:
+            self.reducer(hists, np.array([slot], dtype=np.int64))
         G, H = hists[slot, self.features[0], :, :2].sum(axis=0)
+        N = n_rows if self.reducer is None else int(round(hists[slot, self.features[0], :, 2].sum()))
         self.timers["histogram"] += time.perf_counter() - t0
-        root = self._new_node(0, n_rows, G, H, n_rows, 0)
+        root = self._new_node(0, n_rows, G, H, N, 0)
         if self.interaction is not None:
             root.path = self.interaction.root()
         root.slot = slot
@@ -255,8 +272,10 @@ class TreeGrower:
             gain, f, b, ml, GL, HL, NL = node.best
             f, b = int(f), int(b)
             mid = node.start + int(n_left[j])
-            left = self._new_node(node.start, mid, GL, HL, mid - node.start, node.depth + 1, node.lo, node.hi)
-            right = self._new_node(mid, node.stop, node.G - GL, node.H - HL, node.stop - mid, node.depth + 1,
+            # row counts: this process's rows, or with partitioned rows the reduced count of the split
+            n_l = mid - node.start if self.reducer is None else int(NL)
+            left = self._new_node(node.start, mid, GL, HL, n_l, node.depth + 1, node.lo, node.hi)
+            right = self._new_node(mid, node.stop, node.G - GL, node.H - HL, node.N - n_l, node.depth + 1,
                                    node.lo, node.hi)
             left.side = right.side = 1 - side
             if self.interaction is not None:
@@ -324,10 +343,15 @@ class TreeGrower:
                 children.append((small, large, need_small, need_large))
             best = np.empty((2 * n, 7), dtype=np.float64)
             sets = np.zeros((2 * n, self.n_bins), dtype=np.uint8)
-            grow_children(self.X_tiles, *self.sides[work[0][1].side], starts, stops, small_slots,
-                          parent_slots, large_slots, self.tiles, self.pool.hists, self.n_features, sums, scan,
-                          cand, self.n_value_bins, self.missing_bin, self.split_params, self.is_categorical,
-                          self.cat_params, self.monotonic, best, sets, get_num_threads())
+            side = self.sides[work[0][1].side]
+            if self.reducer is None:
+                grow_children(self.X_tiles, *side, starts, stops, small_slots, parent_slots, large_slots,
+                              self.tiles, self.pool.hists, self.n_features, sums, scan, cand, self.n_value_bins,
+                              self.missing_bin, self.split_params, self.is_categorical, self.cat_params,
+                              self.monotonic, best, sets, get_num_threads())
+            else:
+                self._children_staged(side, starts, stops, small_slots, parent_slots, large_slots, sums, scan,
+                                      cand, best, sets)
             for j, (small, large, need_small, need_large) in enumerate(children):
                 for c, (node, need) in enumerate(((small, need_small), (large, need_large))):
                     if not need:
@@ -344,6 +368,33 @@ class TreeGrower:
             self.pool.release(parent.slot)
             parent.slot = -1
         self.timers["histogram"] += time.perf_counter() - t0
+
+    def _children_staged(self, side, starts, stops, small_slots, parent_slots, large_slots, sums, scan, cand,
+                         best, sets):
+        """``grow_children``'s work as separate stages: build the smaller children from rows -> reduce
+        -> subtract the larger -> scan. Same arguments and results (best[2 j + c], c = 0 small, 1 large)."""
+        hists = self.pool.hists
+        build_histograms(self.X_tiles, *side, starts, stops, self.tiles, small_slots, hists, self.n_features,
+                         get_num_threads())
+        self.reducer(hists, small_slots)
+        paired = large_slots >= 0
+        if paired.any():
+            subtract_histograms(hists, parent_slots[paired], small_slots[paired], large_slots[paired], self.tiles,
+                                self.n_features)
+        rows = np.flatnonzero(scan.ravel())  # 2 j + c, in the fused kernel's order
+        best[:, 0] = -np.inf
+        if rows.size == 0:
+            return
+        j, c = rows // 2, rows % 2
+        slots = np.where(c == 0, small_slots[j], large_slots[j])
+        found = np.empty((rows.size, 7), dtype=np.float64)
+        found_sets = np.zeros((rows.size, self.n_bins), dtype=np.uint8)
+        find_best_splits(hists, slots, np.ascontiguousarray(sums[j, c]),
+                         np.ascontiguousarray(cand[j, c, :self.n_features]), self.n_value_bins, self.missing_bin,
+                         self.split_params, self.is_categorical, self.cat_params, self.monotonic, found,
+                         found_sets)
+        best[rows] = found
+        sets[rows] = found_sets
 
     # ------------------------------------------------------------------ policies
     def _grow_depthwise(self, root):
