@@ -35,6 +35,8 @@ Layout: this module grows and packs the trees; the row passes (gather, totals, p
 ``dfs_rows``, the scores and the ordered-bin search in ``dfs_scan``, the category-set splits in
 ``dfs_categorical``.
 """
+from collections import namedtuple
+
 import numpy as np
 from numba import njit, prange
 
@@ -47,17 +49,30 @@ from .dfs_scan import (_INSERTION, _entries, _entries2, _eval_threshold, _extra_
                        _splitmix, _uniform)
 
 
-@njit(cache=True, fastmath={"reassoc"})
-def _grow_one(X_flat, stride, n_features, missing_bin, rows_in, w_rows, targets, K, classification, criterion,
-              max_depth, min_samples_split, min_samples_leaf, min_weight_leaf, min_gain, max_features, extra,
-              bin_lo, bin_hi, bin_mid, is_cat, code_order, mono, value_ch, seed, rows2, w2, t2, kbs, kbest, keys,
-              bins_sorted,
-              stat_rows, cnt_rows, hist, hist_cnt, out_feature, out_bin, out_missing_left, out_left, out_right,
-              out_value, out_gain, out_cover, out_count, out_cat_split, out_cat_words):
-    """Grow one tree on rows ``rows_in`` (repeats allowed: bootstrap) with per-row weights ``w_rows``;
-    returns the number of nodes written into the out_* arrays (capacity >= 2 * len(rows_in)).
+# The kernels' configuration, passed as records (numba compiles named tuples as plain structs).
+# How trees grow: K outputs (classes, or 1), the criterion (``criterion.CRITERIA``), the stopping rules,
+# the features drawn per node, extra trees' random thresholds, and the channel held monotone.
+GrowthRules = namedtuple("GrowthRules", "K classification criterion max_depth min_samples_split "
+                                        "min_samples_leaf min_weight_leaf min_gain max_features extra value_ch")
+# The binned data: row-major bins (``_row_major``), the bins' value ranges (``_value_ranges``), the
+# categorical features and those among them searched in code order.
+BinnedRows = namedtuple("BinnedRows", "X_flat stride n_features missing_bin bin_lo bin_hi bin_mid is_cat "
+                                      "code_order")
+# One worker's scratch buffers (``_scratch``), reused from tree to tree.
+Scratch = namedtuple("Scratch", "rows2 w2 t2 kbs kbest keys bins_sorted stat_rows cnt_rows hist hist_cnt")
+# The grown nodes, one entry per node.
+NodeColumns = namedtuple("NodeColumns", "feature bin missing_left left right value gain cover count cat_split "
+                                        "cat_words")
 
-    The scratch buffers (``_scratch``) are the caller's, reused from tree to tree: rows2 / w2 / t2 hold
+
+@njit(cache=True, fastmath={"reassoc"})
+def _grow_one(data, rules, mono, rows_in, w_rows, targets, seed, scratch, out):
+    """Grow one tree on rows ``rows_in`` (repeats allowed: bootstrap) with per-row weights ``w_rows``;
+    returns the number of nodes written into the ``out`` columns (capacity >= 2 * len(rows_in)).
+
+    ``data``: a ``BinnedRows``; ``rules``: the ``GrowthRules``; ``mono``: None or the monotone
+    constraints (see below; None compiles the unconstrained grower, without the bound checks).
+    The scratch buffers (``Scratch``) are the caller's, reused from tree to tree: rows2 / w2 / t2 hold
     >= 2n entries, kbs >= _GATHER * n, kbest >= n; keys, bins_sorted, stat_rows, cnt_rows >= n rows
     (random forests only); hist (missing_bin + 1) * (K + 1), hist_cnt missing_bin + 1.
 
@@ -73,6 +88,12 @@ def _grow_one(X_flat, stride, n_features, missing_bin, rows_in, w_rows, targets,
     the midpoint of the two children's means (scikit-learn's bound); depth-first, its subtree is
     finished before the right child is searched, so the right one is bounded only by the extreme leaf
     that subtree actually grew (``_first_extreme``), which is never past the midpoint."""
+    X_flat, stride, n_features, missing_bin, bin_lo, bin_hi, bin_mid, is_cat, code_order = data
+    (K, classification, criterion, max_depth, min_samples_split, min_samples_leaf, min_weight_leaf, min_gain,
+     max_features, extra, value_ch) = rules
+    rows2, w2, t2, kbs, kbest, keys, bins_sorted, stat_rows, cnt_rows, hist, hist_cnt = scratch
+    (out_feature, out_bin, out_missing_left, out_left, out_right, out_value, out_gain, out_cover, out_count,
+     out_cat_split, out_cat_words) = out
     # each node draws from its own stream (tree seed, node id): a node that stops early (e.g. too few
     # rows) never shifts the draws of the others, so weight k and k repeated rows grow the same tree
     n = rows_in.size
@@ -366,47 +387,49 @@ def _first_extreme(first, second, n_nodes, out_left, out_value, ch, sign):
 
 
 def _scratch(n_workers, n_max, itemsize_dtype, K, missing_bin, extra):
-    """Per-worker scratch buffers of _grow_one for trees of up to n_max rows (see its docstring)."""
+    """Per-worker scratch buffers of _grow_one for trees of up to n_max rows (see its docstring), one row
+    per worker."""
     C = max(K + 1, 3)  # _entries2 keeps (sum w y, sum w, rows)
     n_rf = 0 if extra else n_max  # the sort / histogram entries are the random forests'
-    return (np.empty((n_workers, 2 * n_max), np.int64), np.empty((n_workers, 2 * n_max)),
-            np.empty((n_workers, 2 * n_max)), np.empty((n_workers, _GATHER * n_max), itemsize_dtype),
-            np.empty((n_workers, n_max), itemsize_dtype), np.empty((n_workers, n_rf), np.int64),
-            np.empty((n_workers, n_rf), np.int64), np.empty((n_workers, n_rf, C)),
-            np.empty((n_workers, n_rf), np.int64), np.empty((n_workers, 2 * (missing_bin + 1) * C)),
-            np.empty((n_workers, missing_bin + 1), np.int64))
+    return Scratch(np.empty((n_workers, 2 * n_max), np.int64), np.empty((n_workers, 2 * n_max)),
+                   np.empty((n_workers, 2 * n_max)), np.empty((n_workers, _GATHER * n_max), itemsize_dtype),
+                   np.empty((n_workers, n_max), itemsize_dtype), np.empty((n_workers, n_rf), np.int64),
+                   np.empty((n_workers, n_rf), np.int64), np.empty((n_workers, n_rf, C)),
+                   np.empty((n_workers, n_rf), np.int64), np.empty((n_workers, 2 * (missing_bin + 1) * C)),
+                   np.empty((n_workers, missing_bin + 1), np.int64))
+
+
+@njit(cache=True, inline="always")
+def _worker_scratch(s, w):
+    return Scratch(s.rows2[w], s.w2[w], s.t2[w], s.kbs[w], s.kbest[w], s.keys[w], s.bins_sorted[w],
+                   s.stat_rows[w], s.cnt_rows[w], s.hist[w], s.hist_cnt[w])
+
+
+@njit(cache=True, inline="always")
+def _region(c, a, b):
+    """The node columns' rows a:b."""
+    return NodeColumns(c.feature[a:b], c.bin[a:b], c.missing_left[a:b], c.left[a:b], c.right[a:b], c.value[a:b],
+                       c.gain[a:b], c.cover[a:b], c.count[a:b], c.cat_split[a:b], c.cat_words[a:b])
 
 
 @njit(parallel=True, cache=True)
-def grow_trees(X_flat, stride, n_features, missing_bin, row_sets, row_offsets, weight_sets, targets,
-               K, classification, criterion, max_depth, min_samples_split, min_samples_leaf, min_weight_leaf,
-               min_gain, max_features, extra, bin_lo, bin_hi, bin_mid, is_cat, code_order, mono, value_ch, seeds,
-               worker_bounds,
-               s_rows2, s_w2,
-               s_t2, s_kbs, s_kbest, s_keys, s_bins_sorted, s_stat_rows, s_cnt_rows, s_hist, s_hist_cnt,
-               out_feature, out_bin, out_missing_left, out_left, out_right, out_value, out_gain, out_cover,
-               out_count, out_cat_split, out_cat_words, node_start, n_nodes_out):
+def grow_trees(data, rules, mono, row_sets, row_offsets, weight_sets, targets, seeds, worker_bounds, scratch, out,
+               node_start, n_nodes_out):
     """Grow one tree per seed; tree t uses rows ``row_sets[row_offsets[t]:row_offsets[t+1]]``. Worker w
-    (one per row of the s_* scratch buffers, in parallel) grows trees w, w + n_workers, ... -- which
+    (one per row of the scratch buffers, in parallel) grows trees w, w + n_workers, ... -- which
     worker grows a tree never changes it -- writing their nodes one after the other into its region
-    ``worker_bounds[w]:worker_bounds[w + 1]`` of the out_* arrays (room for 2 * rows + 1 nodes per tree);
-    tree t's nodes start at ``node_start[t]``. The regions fill from their start, so only the nodes
-    grown are ever touched (trees of deep forests use a tenth of their room)."""
-    n_workers = s_rows2.shape[0]
+    ``worker_bounds[w]:worker_bounds[w + 1]`` of the ``out`` columns (room for 2 * rows + 1 nodes per
+    tree); tree t's nodes start at ``node_start[t]``. The regions fill from their start, so only the
+    nodes grown are ever touched (trees of deep forests use a tenth of their room)."""
+    n_workers = scratch.rows2.shape[0]
     for wk in prange(n_workers):
         o = worker_bounds[wk]
         e = worker_bounds[wk + 1]
+        mine = _worker_scratch(scratch, wk)
         for t in range(wk, seeds.size, n_workers):
             a, b = row_offsets[t], row_offsets[t + 1]
-            n_nodes = _grow_one(
-                X_flat, stride, n_features, missing_bin, row_sets[a:b], weight_sets[a:b], targets, K,
-                classification, criterion, max_depth, min_samples_split, min_samples_leaf, min_weight_leaf,
-                min_gain, max_features, extra, bin_lo, bin_hi, bin_mid, is_cat, code_order, mono, value_ch, seeds[t],
-                s_rows2[wk],
-                s_w2[wk], s_t2[wk], s_kbs[wk], s_kbest[wk], s_keys[wk], s_bins_sorted[wk], s_stat_rows[wk],
-                s_cnt_rows[wk], s_hist[wk], s_hist_cnt[wk], out_feature[o:e], out_bin[o:e],
-                out_missing_left[o:e], out_left[o:e], out_right[o:e], out_value[o:e], out_gain[o:e],
-                out_cover[o:e], out_count[o:e], out_cat_split[o:e], out_cat_words[o:e])
+            n_nodes = _grow_one(data, rules, mono, row_sets[a:b], weight_sets[a:b], targets, seeds[t], mine,
+                                _region(out, o, e))
             node_start[t] = o
             n_nodes_out[t] = n_nodes
             o += n_nodes
@@ -536,6 +559,10 @@ def grow_forest_packed(X_tiles, mapper, samples, targets, *, n_classes=0, criter
     code_order = (np.zeros(n_features, dtype=np.bool_) if code_order is None
                   else np.ascontiguousarray(code_order, dtype=np.bool_) & is_cat)
     n_words = (mapper.missing_bin_ + 32) // 32  # bitsets over the bins (the forest's cat_bins width)
+    data = BinnedRows(X_flat, stride, n_features, mapper.missing_bin_, bin_lo, bin_hi, bin_mid, is_cat, code_order)
+    rules = GrowthRules(K, classification, CRITERIA[criterion], -1 if max_depth is None else int(max_depth),
+                        int(min_samples_split), int(min_samples_leaf), float(min_weight_leaf), float(min_gain),
+                        max_features, bool(extra), value_ch)
     out = scratch = None  # scratch nodes and per-thread buffers, sized by the largest batch so far
     cat_parts = []  # each batch's categorical bitsets
     n_cat_done = 0
@@ -548,37 +575,30 @@ def grow_forest_packed(X_tiles, mapper, samples, targets, *, n_classes=0, criter
         ws = [w for _, w in pairs]
         sizes = np.array([r.size for r in rs], dtype=np.int64)
         cap = int((2 * sizes + 1).sum())
-        if out is None or cap > out["value"].shape[0]:
+        if out is None or cap > out.value.shape[0]:
             # room for a somewhat larger batch too: bootstrap batches differ in size, and each new
             # allocation is touched afresh
             cap = cap + cap // 4 if n_trees > stop else cap
-            out = dict(feature=empty_pages(cap, np.int32), bin=empty_pages(cap, np.int64),
-                       missing_left=empty_pages(cap, np.uint8), left=empty_pages(cap, np.int32),
-                       right=empty_pages(cap, np.int32), value=empty_pages((cap, K), np.float64),
-                       gain=empty_pages(cap, np.float64), cover=empty_pages(cap, np.float64),
-                       count=empty_pages(cap, np.float64), cat_split=empty_pages(cap, np.uint8),
-                       cat_words=empty_pages((cap if is_cat.any() else 0, n_words), np.uint32))
-        if scratch is None or int(sizes.max()) > scratch[0].shape[1] // 2:
+            out = NodeColumns(feature=empty_pages(cap, np.int32), bin=empty_pages(cap, np.int64),
+                              missing_left=empty_pages(cap, np.uint8), left=empty_pages(cap, np.int32),
+                              right=empty_pages(cap, np.int32), value=empty_pages((cap, K), np.float64),
+                              gain=empty_pages(cap, np.float64), cover=empty_pages(cap, np.float64),
+                              count=empty_pages(cap, np.float64), cat_split=empty_pages(cap, np.uint8),
+                              cat_words=empty_pages((cap if is_cat.any() else 0, n_words), np.uint32))
+        if scratch is None or int(sizes.max()) > scratch.rows2.shape[1] // 2:
             # one set of scratch buffers per thread, reused by all its trees
             scratch = _scratch(max(1, min(n_threads, batch, n_trees)), int(sizes.max()), X_flat.dtype, K,
                                mapper.missing_bin_, extra)
         row_offsets = np.zeros(len(rs) + 1, dtype=np.int64)
         np.cumsum(sizes, out=row_offsets[1:])
-        n_workers = scratch[0].shape[0]
+        n_workers = scratch.rows2.shape[0]
         worker_bounds = np.zeros(n_workers + 1, dtype=np.int64)
         np.cumsum([int((2 * sizes[w::n_workers] + 1).sum()) for w in range(n_workers)], out=worker_bounds[1:])
         node_start = np.zeros(len(rs), dtype=np.int64)
         n_nodes = np.zeros(len(rs), dtype=np.int64)
-        grow_trees(X_flat, stride, n_features, mapper.missing_bin_,
-                   np.concatenate(rs).astype(np.int64, copy=False), row_offsets,
-                   np.concatenate(ws).astype(np.float64, copy=False), targets, K, classification,
-                   CRITERIA[criterion], -1 if max_depth is None else int(max_depth), int(min_samples_split),
-                   int(min_samples_leaf), float(min_weight_leaf), float(min_gain), max_features, bool(extra),
-                   bin_lo, bin_hi, bin_mid, is_cat, code_order, mono, value_ch,
-                   np.asarray(seeds[start:stop], dtype=np.int64),
-                   worker_bounds,
-                   *scratch, out["feature"], out["bin"], out["missing_left"], out["left"], out["right"], out["value"],
-                   out["gain"], out["cover"], out["count"], out["cat_split"], out["cat_words"], node_start, n_nodes)
+        grow_trees(data, rules, mono, np.concatenate(rs).astype(np.int64, copy=False), row_offsets,
+                   np.concatenate(ws).astype(np.float64, copy=False), targets,
+                   np.asarray(seeds[start:stop], dtype=np.int64), worker_bounds, scratch, out, node_start, n_nodes)
         del pairs, rs, ws
         np.cumsum(n_nodes, out=tree_offsets[start + 1:stop + 1])
         tree_offsets[start + 1:stop + 1] += tree_offsets[start]
@@ -594,14 +614,12 @@ def grow_forest_packed(X_tiles, mapper, samples, targets, *, n_classes=0, criter
                     grown[name][:done] = packed[name][:done]
             packed = grown
         # the categorical splits of the batch, numbered over the forest in tree and node order
-        n_cat = np.array([np.count_nonzero(out["cat_split"][o:o + k]) for o, k in zip(node_start, n_nodes)],
+        n_cat = np.array([np.count_nonzero(out.cat_split[o:o + k]) for o, k in zip(node_start, n_nodes)],
                          dtype=np.int64)
         cat_dst = np.zeros(n_nodes.size, dtype=np.int64)
         np.cumsum(n_cat[:-1], out=cat_dst[1:])
         batch_cats = np.empty((int(n_cat.sum()), n_words), np.uint32)
-        _compact(node_start, n_nodes, tree_offsets[start:stop], out["feature"], out["bin"], out["missing_left"],
-                 out["left"], out["right"], out["value"], out["gain"], out["cover"], out["count"], out["cat_split"],
-                 out["cat_words"], cat_dst, mapper.padded_thresholds_, missing_to_larger, packed["feature"],
+        _compact(node_start, n_nodes, tree_offsets[start:stop], *out, cat_dst, mapper.padded_thresholds_, missing_to_larger, packed["feature"],
                  packed["threshold"], packed["bin_threshold"], packed["missing_left"], packed["left"],
                  packed["right"], packed["value"], packed["values"], packed["gain"], packed["cover"],
                  packed["count"], packed["cat_index"], batch_cats)
