@@ -9,6 +9,8 @@ Per-feature results are reduced per child in feature order with the tie rule of
 ``splitting.find_best_splits``, so the chosen splits are the same as with the separate kernels and
 never depend on the thread count.
 """
+from collections import namedtuple
+
 import numpy as np
 from numba import njit, prange
 
@@ -17,11 +19,20 @@ from .histogram import _accumulate
 from .splitting import _better, _scan_categorical, _scan_feature, _take, parent_score
 
 
+# The split nodes whose children ``grow_children`` makes, one entry per node j: its rows' slice
+# [starts[j], stops[j]) of the node-ordered rows, the histogram slots of its smaller child, of itself
+# and of its larger child (-1: not needed), the children's sums, whether to scan each child, and their
+# candidate features (see ``grow_children``).
+SiblingPairs = namedtuple("SiblingPairs", "starts stops small_slots parent_slots large_slots child_sums scan "
+                                          "candidates")
+
+
 @njit(cache=True)
-def _tile_task(X, f0, j, sample_indices, ordered_g, ordered_h, starts, stops, small_slots, parent_slots,
-               large_slots, hists, n_features, child_sums, scan, candidates, n_value_bins, missing_bin, params,
-               is_categorical, cat_params, monotonic, per_feature, feature_sets):
+def _tile_task(X, f0, j, rows, pairs, hists, n_features, rules, monotonic, per_feature, feature_sets):
     """One (split node j, tile starting at feature f0) task of ``grow_children``."""
+    sample_indices, ordered_g, ordered_h = rows
+    starts, stops, small_slots, parent_slots, large_slots, child_sums, scan, candidates = pairs
+    n_value_bins, missing_bin, params, is_categorical, cat_params = rules
     small = hists[small_slots[j]]
     _accumulate(X, sample_indices, ordered_g, ordered_h, starts[j], stops[j], small, f0, False, n_features)
     f1 = min(f0 + TILE, n_features)
@@ -48,25 +59,31 @@ def _tile_task(X, f0, j, sample_indices, ordered_g, ordered_h, starts, stops, sm
             if is_categorical[f]:
                 _scan_categorical(hist[f], n_value_bins[f], missing_bin, G, H, N, params, cat_params,
                                   per_feature[row, f], feature_sets[row * n_feat_pad + f], lo, hi)
+            elif monotonic is None:
+                _scan_feature(hist[f], n_value_bins[f], missing_bin, G, H, N, parent, params,
+                              per_feature[row, f], lo, hi, None)
             else:
                 _scan_feature(hist[f], n_value_bins[f], missing_bin, G, H, N, parent, params,
                               per_feature[row, f], lo, hi, monotonic[f])
 
 
 @njit(parallel=True, cache=True)
-def grow_children(X_tiles, sample_indices, ordered_g, ordered_h, starts, stops, small_slots, parent_slots,
-                  large_slots, tiles, hists, n_features, child_sums, scan, candidates, n_value_bins,
-                  missing_bin, params, is_categorical, cat_params, monotonic, best_out, best_sets, n_threads):
-    """For each split node j: hists[small_slots[j]] from rows ``sample_indices[starts[j]:stops[j]]``,
-    hists[large_slots[j]] = hists[parent_slots[j]] - hists[small_slots[j]] (skipped when
+def grow_children(X_tiles, rows, pairs, tiles, hists, n_features, rules, monotonic, best_out, best_sets,
+                  n_threads):
+    """For each split node j of ``pairs`` (``SiblingPairs``): hists[small_slots[j]] from rows
+    ``sample_indices[starts[j]:stops[j]]`` (``rows`` = (sample_indices, ordered_g, ordered_h), in node
+    order), hists[large_slots[j]] = hists[parent_slots[j]] - hists[small_slots[j]] (skipped when
     large_slots[j] < 0), then the best split of child c (0: small, 1: large) when ``scan[j, c]``, over the
     features with ``candidates[j, c, f]``, given its sums and monotone bounds ``child_sums[j, c] =
-    (G, H, N, lo, hi)`` and the features' constraints ``monotonic`` (-1/0/+1).
+    (G, H, N, lo, hi)``, the ``rules`` (``splitting.SplitRules``) and the features' constraints
+    ``monotonic`` (-1/0/+1, or None for an unconstrained model).
 
     best_out[2 j + c] = (gain, feature, bin, missing_left, GL, HL, NL) as in ``find_best_splits`` (gain
     -inf: no valid split); best_sets[2 j + c] holds the left bins of a categorical split.
     ``n_threads``: numba.get_num_threads() (a global inside a kernel would stop it being cached).
     """
+    starts, scan, candidates = pairs.starts, pairs.scan, pairs.candidates
+    is_categorical = rules.is_categorical
     n_pairs = starts.size
     n_tiles = tiles.size
     n_feat_pad = hists.shape[1]
@@ -82,10 +99,8 @@ def grow_children(X_tiles, sample_indices, ordered_g, ordered_h, starts, stops, 
     for w in prange(n_workers):
         for task in range(w, n_tasks, n_workers):
             j = task // n_tiles
-            _tile_task(X_tiles[tiles[task % n_tiles]], tiles[task % n_tiles] * TILE, j, sample_indices,
-                       ordered_g, ordered_h, starts, stops, small_slots, parent_slots, large_slots, hists,
-                       n_features, child_sums, scan, candidates, n_value_bins, missing_bin, params,
-                       is_categorical, cat_params, monotonic, per_feature, feature_sets)
+            _tile_task(X_tiles[tiles[task % n_tiles]], tiles[task % n_tiles] * TILE, j, rows, pairs, hists,
+                       n_features, rules, monotonic, per_feature, feature_sets)
     for j in range(n_pairs):
         for c in range(2):
             row = 2 * j + c

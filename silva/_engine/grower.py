@@ -11,12 +11,12 @@ import numpy as np
 from numba import get_num_threads
 
 from .._dtypes import G_H_DTYPE, HIST_DTYPE, INDEX_DTYPE, TILE
-from .children import grow_children
+from .children import SiblingPairs, grow_children
 from .constraints import leaf_bounds
 from .criterion import bounded_weight, leaf_weight
 from .histogram import build_histograms, build_root_histogram, subtract_histograms
 from .partition import partition_nodes
-from .splitting import find_best_splits
+from .splitting import SplitRules, find_best_splits
 from .tree import TreeBuilder, bitset_words, to_bitset
 
 
@@ -127,6 +127,10 @@ class TreeGrower:
         self.monotonic = (np.zeros(self.n_features, dtype=np.int8) if monotonic_cst is None
                           else np.ascontiguousarray(monotonic_cst, dtype=np.int8))
         self.constrained = bool(self.monotonic.any())
+        # the kernels compile without the bound checks for unconstrained models
+        self.kernel_monotonic = self.monotonic if self.constrained else None
+        self.rules = SplitRules(self.n_value_bins, missing_bin, self.split_params, self.is_categorical,
+                                self.cat_params)
         self.interaction = interaction_cst
         self.reducer = histogram_reducer
         # two sets of (row indices, g, h) in node order: a partition reads one side and writes the other
@@ -237,8 +241,7 @@ class TreeGrower:
         sums = np.array([[n.G, n.H, n.N, n.lo, n.hi] for n in nodes], dtype=np.float64)
         best = np.empty((len(nodes), 7), dtype=np.float64)
         sets = np.zeros((len(nodes), self.n_bins), dtype=np.uint8)
-        find_best_splits(self.pool.hists, slots, sums, candidates, self.n_value_bins, self.missing_bin,
-                         self.split_params, self.is_categorical, self.cat_params, self.monotonic, best, sets)
+        find_best_splits(self.pool.hists, slots, sums, candidates, self.rules, self.kernel_monotonic, best, sets)
         for j, node in enumerate(nodes):
             node.best = best[j] if best[j, 0] > -np.inf else None
             node.cat_set = None
@@ -344,14 +347,12 @@ class TreeGrower:
             best = np.empty((2 * n, 7), dtype=np.float64)
             sets = np.zeros((2 * n, self.n_bins), dtype=np.uint8)
             side = self.sides[work[0][1].side]
+            pairs_ = SiblingPairs(starts, stops, small_slots, parent_slots, large_slots, sums, scan, cand)
             if self.reducer is None:
-                grow_children(self.X_tiles, *side, starts, stops, small_slots, parent_slots, large_slots,
-                              self.tiles, self.pool.hists, self.n_features, sums, scan, cand, self.n_value_bins,
-                              self.missing_bin, self.split_params, self.is_categorical, self.cat_params,
-                              self.monotonic, best, sets, get_num_threads())
+                grow_children(self.X_tiles, side, pairs_, self.tiles, self.pool.hists, self.n_features,
+                              self.rules, self.kernel_monotonic, best, sets, get_num_threads())
             else:
-                self._children_staged(side, starts, stops, small_slots, parent_slots, large_slots, sums, scan,
-                                      cand, best, sets)
+                self._children_staged(side, pairs_, best, sets)
             for j, (small, large, need_small, need_large) in enumerate(children):
                 for c, (node, need) in enumerate(((small, need_small), (large, need_large))):
                     if not need:
@@ -369,10 +370,10 @@ class TreeGrower:
             parent.slot = -1
         self.timers["histogram"] += time.perf_counter() - t0
 
-    def _children_staged(self, side, starts, stops, small_slots, parent_slots, large_slots, sums, scan, cand,
-                         best, sets):
+    def _children_staged(self, side, pairs, best, sets):
         """``grow_children``'s work as separate stages: build the smaller children from rows -> reduce
         -> subtract the larger -> scan. Same arguments and results (best[2 j + c], c = 0 small, 1 large)."""
+        starts, stops, small_slots, parent_slots, large_slots, sums, scan, cand = pairs
         hists = self.pool.hists
         build_histograms(self.X_tiles, *side, starts, stops, self.tiles, small_slots, hists, self.n_features,
                          get_num_threads())
@@ -390,9 +391,8 @@ class TreeGrower:
         found = np.empty((rows.size, 7), dtype=np.float64)
         found_sets = np.zeros((rows.size, self.n_bins), dtype=np.uint8)
         find_best_splits(hists, slots, np.ascontiguousarray(sums[j, c]),
-                         np.ascontiguousarray(cand[j, c, :self.n_features]), self.n_value_bins, self.missing_bin,
-                         self.split_params, self.is_categorical, self.cat_params, self.monotonic, found,
-                         found_sets)
+                         np.ascontiguousarray(cand[j, c, :self.n_features]), self.rules, self.kernel_monotonic,
+                         found, found_sets)
         best[rows] = found
         sets[rows] = found_sets
 

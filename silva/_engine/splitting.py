@@ -6,11 +6,19 @@ bin) sent right, then left; the better side becomes the node's default direction
 Work is parallel over (node, feature) pairs and reduced per node in feature order, so the chosen split
 never depends on the thread count.
 """
+from collections import namedtuple
+
 import numpy as np
 from numba import njit, prange
 
 from .constraints import constrained_scores
 from .criterion import bounded_score, node_score
+
+# What the split search needs besides the histograms: each feature's count of value bins, the
+# missing-value bin, params = (reg_lambda, reg_alpha, gamma, min_child_weight, min_samples_leaf), the
+# categorical features and cat_params = (cat_smooth, cat_l2, min_data_per_group, max_cat_threshold[, phi,
+# code_order]) (see ``_scan_categorical``). Numba compiles the named tuple as a plain struct.
+SplitRules = namedtuple("SplitRules", "n_value_bins missing_bin params is_categorical cat_params")
 
 # A split must beat the parent by more than float noise relative to the children's scores.
 _REL_EPS = 1e-11
@@ -62,9 +70,13 @@ def _scan_feature(hist, n_value_bins, missing_bin, G, H, N, parent, params, out,
 
     Row counts (and so min_samples_leaf) are only checked when the histogram has a count channel;
     without one NL is -1 and the caller takes counts from the partition. ``lo``, ``hi``: the node's
-    monotone bounds, ``direction``: the feature's monotone constraint (see ``constraints``).
+    monotone bounds, ``direction``: the feature's monotone constraint (see ``constraints``), None when the
+    model has none.
     """
-    constrained = direction != 0 or is_bounded(lo, hi)
+    if direction is None:
+        constrained = False  # an unconstrained model: compiled without the bound checks
+    else:
+        constrained = direction != 0 or is_bounded(lo, hi)
     counted = hist.shape[1] == 3
     reg_lambda, reg_alpha, gamma, min_child_weight, min_samples_leaf = (
         params[0], params[1], params[2], params[3], params[4])
@@ -278,19 +290,17 @@ def _scan_categorical(hist, n_value_bins, missing_bin, G, H, N, params, cat_para
 
 
 @njit(parallel=True, cache=True)
-def find_best_splits(hists, hist_slots, node_sums, candidates, n_value_bins, missing_bin, params,
-                     is_categorical, cat_params, monotonic, best_out, best_sets):
+def find_best_splits(hists, hist_slots, node_sums, candidates, rules, monotonic, best_out, best_sets):
     """Best split of each node.
 
     hists: (slots, n_features, n_bins, channels); hist_slots[j]: slot of node j; node_sums[j] =
     (G, H, N, lo, hi), lo and hi the node's monotone bounds (-inf, inf when unconstrained);
     candidates[j, f]: whether node j may split on feature f (column sampling, interaction constraints).
-    params = (reg_lambda, reg_alpha, gamma, min_child_weight, min_samples_leaf); cat_params =
-    (cat_smooth, cat_l2, min_data_per_group, max_cat_threshold[, phi, code_order]) for the features
-    flagged in ``is_categorical`` (see ``_scan_categorical``); monotonic[f]: -1/0/+1.
+    rules: a ``SplitRules``; monotonic[f]: -1/0/+1, or None for a model without monotone constraints.
     best_out[j] = (gain, feature, bin, missing_left, GL, HL, NL); gain is -inf when no split is valid.
     For a categorical split bin is -1 and best_sets[j, b] = 1 for the bins going left.
     """
+    n_value_bins, missing_bin, params, is_categorical, cat_params = rules
     n_nodes = node_sums.shape[0]
     n_features = is_categorical.size
     per_task = np.empty((n_nodes * n_features, 6))
@@ -310,8 +320,12 @@ def find_best_splits(hists, hist_slots, node_sums, candidates, n_value_bins, mis
                               cat_params, per_task[task], task_sets[task], lo, hi)
         else:
             parent = parent_score(G, H, params[0], params[1], lo, hi)
-            _scan_feature(hists[hist_slots[j], f], n_value_bins[f], missing_bin, G, H, N, parent,
-                          params, per_task[task], lo, hi, monotonic[f])
+            if monotonic is None:
+                _scan_feature(hists[hist_slots[j], f], n_value_bins[f], missing_bin, G, H, N, parent,
+                              params, per_task[task], lo, hi, None)
+            else:
+                _scan_feature(hists[hist_slots[j], f], n_value_bins[f], missing_bin, G, H, N, parent,
+                              params, per_task[task], lo, hi, monotonic[f])
     for j in range(n_nodes):
         best_out[j, 0] = -np.inf
         best_feature = -1

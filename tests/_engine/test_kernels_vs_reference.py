@@ -5,11 +5,11 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from silva._engine import _reference as ref
-from silva._engine.children import grow_children
+from silva._engine.children import SiblingPairs, grow_children
 from silva._engine.histogram import build_histograms, build_root_histogram, subtract_histograms
 from silva._engine.partition import partition_nodes
 from silva._engine.predict import add_leaf_values, forest_predict_raw
-from silva._engine.splitting import find_best_splits
+from silva._engine.splitting import SplitRules, find_best_splits
 from silva._dtypes import TILE
 from silva.data import BinMapper
 from silva.data.binning import tiles_to_columns
@@ -72,9 +72,10 @@ def test_best_split_matches_brute_force(seed, lam, alpha, mcw, msl):
     sums = np.array([[g.sum(), h.sum(), n, -np.inf, np.inf]], dtype=np.float64)
     best = np.empty((1, 7))
     params = np.array([lam, alpha, 0.0, mcw, msl], dtype=np.float64)
-    find_best_splits(hists, np.array([0]), sums, np.ones((1, d), dtype=np.bool_), mapper.n_value_bins_,
-                     mapper.missing_bin_, params, np.zeros(d, dtype=np.bool_), np.array([10.0, 10.0, 100.0, 32.0]),
-                     np.zeros(d, dtype=np.int8), best, np.zeros((1, mapper.n_bins_), dtype=np.uint8))
+    rules = SplitRules(mapper.n_value_bins_, mapper.missing_bin_, params, np.zeros(d, dtype=np.bool_),
+                       np.array([10.0, 10.0, 100.0, 32.0]))
+    find_best_splits(hists, np.array([0]), sums, np.ones((1, d), dtype=np.bool_), rules, None, best,
+                     np.zeros((1, mapper.n_bins_), dtype=np.uint8))
     gain, f, b, miss_left = ref.best_split_ref(Xb, np.arange(n), g, h, mapper.n_value_bins_,
                                                mapper.missing_bin_, lam, alpha, 0.0, mcw, msl)
     if gain == -np.inf:
@@ -162,9 +163,10 @@ def test_histograms_do_not_depend_on_thread_count():
 
 @settings(max_examples=30, deadline=None)
 @given(seed=st.integers(0, 10_000), counted=st.booleans(), colsample=st.booleans(),
-       threads=st.sampled_from([1, 2]))
-def test_grow_children_equals_build_subtract_and_split(seed, counted, colsample, threads):
-    """The fused children kernel gives the histograms and best splits of the separate kernels."""
+       threads=st.sampled_from([1, 2]), constrained=st.booleans())
+def test_grow_children_equals_build_subtract_and_split(seed, counted, colsample, threads, constrained):
+    """The fused children kernel gives the histograms and best splits of the separate kernels (with
+    monotone constraints or, compiled without them, none)."""
     rng, X, mapper, Xt, Xb, g, h = _random_problem(seed, n=400, d=9)
     n, d = Xb.shape
     tiles = np.arange(Xt.shape[0], dtype=np.int64)
@@ -196,6 +198,8 @@ def test_grow_children_equals_build_subtract_and_split(seed, counted, colsample,
         large = np.setdiff1d(rows.astype(np.int64), small)
         sums[j, 0] = g[small].sum(), h[small].sum(), small.size, -np.inf, np.inf
         sums[j, 1] = g[large].sum(), h[large].sum(), large.size, -np.inf, np.inf
+    if constrained:
+        sums[0, 1, 3:] = -0.05, 0.05  # a child bounded by monotone constraints
     scan = np.array([[True, True], [True, False]])
     cand = np.zeros((2, 2, fused.shape[1]), dtype=np.bool_)
     for j in range(2):
@@ -205,13 +209,15 @@ def test_grow_children_equals_build_subtract_and_split(seed, counted, colsample,
     params = np.array([1.0, 0.0, 0.0, 1e-3, 3.0 if counted else 1.0])
     cat_params = np.array([10.0, 10.0, 100.0, 32.0])
     is_cat = np.zeros(d, dtype=np.bool_)
+    rules = SplitRules(mapper.n_value_bins_, mapper.missing_bin_, params, is_cat, cat_params)
+    mono = rng.randint(-1, 2, size=d).astype(np.int8) if constrained else None
     best = np.empty((4, 7))
     sets = np.zeros((4, mapper.n_bins_), dtype=np.uint8)
     numba.set_num_threads(threads)
     try:
-        grow_children(Xt, si, g[si], h[si], starts, stops, small_slots, parent_slots, large_slots, tiles, fused,
-                      d, sums, scan, cand, mapper.n_value_bins_, mapper.missing_bin_, params, is_cat, cat_params,
-                      np.zeros(d, dtype=np.int8), best, sets, threads)
+        grow_children(Xt, (si, g[si], h[si]),
+                      SiblingPairs(starts, stops, small_slots, parent_slots, large_slots, sums, scan, cand), tiles,
+                      fused, d, rules, mono, best, sets, threads)
     finally:
         numba.set_num_threads(nt)
     build_histograms(Xt, si, g[si], h[si], starts, stops, tiles, small_slots, separate, d, nt)
@@ -223,9 +229,8 @@ def test_grow_children_equals_build_subtract_and_split(seed, counted, colsample,
                 continue
             slot = small_slots[j] if c == 0 else large_slots[j]
             expected = np.empty((1, 7))
-            find_best_splits(separate, np.array([slot]), sums[j, c][None], cand[j, c, :d][None],
-                             mapper.n_value_bins_, mapper.missing_bin_, params, is_cat, cat_params,
-                             np.zeros(d, dtype=np.int8), expected, np.zeros((1, mapper.n_bins_), dtype=np.uint8))
+            find_best_splits(separate, np.array([slot]), sums[j, c][None], cand[j, c, :d][None], rules, mono,
+                             expected, np.zeros((1, mapper.n_bins_), dtype=np.uint8))
             if expected[0, 0] == -np.inf:  # no valid split: the other fields are not written
                 assert best[2 * j + c, 0] == -np.inf
             else:
