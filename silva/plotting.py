@@ -6,6 +6,8 @@ and returns the Axes.
 """
 import numpy as np
 
+from ._engine.routing import bitset_members
+
 __all__ = ["plot_importance", "plot_metric", "plot_tree"]
 
 
@@ -113,7 +115,7 @@ def _left_codes(forest, node, feature, threshold, n_levels):
     words = forest.cat_bins[cat_index]
     ok = bins >= 0
     member = np.zeros(n_levels, dtype=bool)
-    member[ok] = (words[bins[ok] >> 5] >> (bins[ok] & 31).astype(np.uint32)) & 1 == 1
+    member[ok] = bitset_members(words, bins[ok])
     return codes[member]
 
 

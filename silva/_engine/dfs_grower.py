@@ -45,6 +45,7 @@ from ._memory import empty_pages
 from .dfs_categorical import _MIN_CATEGORY_ROWS, _cat_split_random, _cat_split_sorted, _cat_stats
 from .dfs_rows import _GATHER, _bin_range, _gather, _partition, _partition_cat, _totals
 from .criterion import CRITERIA, channel_score
+from .routing import bitset_words, set_bit
 from .dfs_scan import (_INSERTION, _entries, _entries2, _eval_threshold, _extra_bin, _scan2, _scan_sorted,
                        _splitmix, _uniform)
 
@@ -308,7 +309,7 @@ def _grow_one(data, rules, mono, rows_in, w_rows, targets, seed, scratch, out):
             out_cat_words[node, :] = 0
             for b in range(best_cat_lo, best_cat_hi + 1):
                 if best_table[b]:
-                    out_cat_words[node, b >> 5] |= np.uint32(1) << np.uint32(b & 31)
+                    set_bit(out_cat_words[node], b)
         else:
             _partition(best_kb, best_off, m, rows2, w2, t2, src, (1 - side) * n + lo, nl, best_b, best_d,
                        missing_bin)
@@ -558,7 +559,7 @@ def grow_forest_packed(X_tiles, mapper, samples, targets, *, n_classes=0, criter
     is_cat = np.ascontiguousarray(mapper.is_categorical_, dtype=np.bool_)
     code_order = (np.zeros(n_features, dtype=np.bool_) if code_order is None
                   else np.ascontiguousarray(code_order, dtype=np.bool_) & is_cat)
-    n_words = (mapper.missing_bin_ + 32) // 32  # bitsets over the bins (the forest's cat_bins width)
+    n_words = bitset_words(mapper.missing_bin_ + 1)  # the forest's cat_bins width
     data = BinnedRows(X_flat, stride, n_features, mapper.missing_bin_, bin_lo, bin_hi, bin_mid, is_cat, code_order)
     rules = GrowthRules(K, classification, CRITERIA[criterion], -1 if max_depth is None else int(max_depth),
                         int(min_samples_split), int(min_samples_leaf), float(min_weight_leaf), float(min_gain),
@@ -619,8 +620,8 @@ def grow_forest_packed(X_tiles, mapper, samples, targets, *, n_classes=0, criter
         cat_dst = np.zeros(n_nodes.size, dtype=np.int64)
         np.cumsum(n_cat[:-1], out=cat_dst[1:])
         batch_cats = np.empty((int(n_cat.sum()), n_words), np.uint32)
-        _compact(node_start, n_nodes, tree_offsets[start:stop], *out, cat_dst, mapper.padded_thresholds_, missing_to_larger, packed["feature"],
-                 packed["threshold"], packed["bin_threshold"], packed["missing_left"], packed["left"],
+        _compact(node_start, n_nodes, tree_offsets[start:stop], *out, cat_dst, mapper.padded_thresholds_,
+                 missing_to_larger, packed["feature"], packed["threshold"], packed["bin_threshold"], packed["missing_left"], packed["left"],
                  packed["right"], packed["value"], packed["values"], packed["gain"], packed["cover"],
                  packed["count"], packed["cat_index"], batch_cats)
         if batch_cats.shape[0]:

@@ -9,6 +9,7 @@ import numpy as np
 from numba import njit
 
 from .prefetch import prefetch_flat
+from .routing import bin_goes_left, table_goes_left
 
 _PREFETCH = 16  # rows ahead whose records _gather asks the cache for
 _GATHER = 8  # candidate features whose bins one pass over a node's rows gathers (_gather unrolls 8)
@@ -129,7 +130,7 @@ def _partition(kb, off, m, rows2, w2, t2, src, dst, nl, t, missing_left, missing
     ri = np.uint64(dst + nl)
     for p in range(np.uint64(m)):
         b = kb[o + p]
-        go = (b <= t) if b != missing_bin else missing_left == 1
+        go = bin_goes_left(b, t, missing_left == 1, missing_bin)
         q = li if go else ri
         rows2[q] = rows2[s + p]
         w2[q] = w2[s + p]
@@ -148,7 +149,7 @@ def _partition_cat(kb, off, m, rows2, w2, t2, src, dst, nl, table, missing_left,
     ri = np.uint64(dst + nl)
     for p in range(np.uint64(m)):
         b = kb[o + p]
-        go = (table[b] == 1) if b != missing_bin else missing_left == 1
+        go = table_goes_left(b, table, missing_left == 1, missing_bin)
         q = li if go else ri
         rows2[q] = rows2[s + p]
         w2[q] = w2[s + p]

@@ -17,7 +17,8 @@ from .criterion import bounded_weight, leaf_weight
 from .histogram import build_histograms, build_root_histogram, subtract_histograms
 from .partition import partition_nodes
 from .splitting import SplitRules, find_best_splits
-from .tree import TreeBuilder, bitset_words, to_bitset
+from .routing import bitset_words, to_bitset
+from .tree import TreeBuilder
 
 
 def identity_reducer(hists, slots):

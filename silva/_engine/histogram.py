@@ -2,8 +2,9 @@
 
 Work is split into (node, tile) tasks, dealt round-robin to one loop per thread (tasks differ in
 size; numba's chunksize-1 scheduling would invoke the kernel body once per task, which costs more
-than a small node's histogram); one thread sums one task in row order, so the float64 sums never depend on the thread count. Only the smaller
-child of a split is built from rows; the larger is the parent minus the smaller.
+than a small node's histogram); one thread sums one task in row order, so the float64 sums never
+depend on the thread count. Only the smaller child of a split is built from rows; the larger is the
+parent minus the smaller.
 Histograms are laid out (slot, feature, bin, channel) with features padded to whole tiles; the count
 channel exists only when the histogram array has 3 channels.
 """

@@ -14,18 +14,9 @@ from numba import njit, prange
 from .._dtypes import TILE
 from .histogram import PREFETCH_AHEAD, SPARSE_SHARE
 from .prefetch import prefetch_row
+from .routing import goes_left
 
 _CHUNK = 16384
-
-
-@njit(cache=True, inline="always")
-def goes_left(b, bin_threshold, missing_left, missing_bin, is_cat, cat_set):
-    """Numeric: bin <= threshold; categorical: bin in the node's left set; NaN bin: learned side."""
-    if b == missing_bin:
-        return missing_left
-    if is_cat:
-        return cat_set[b] == 1
-    return b <= bin_threshold
 
 
 @njit(cache=True)

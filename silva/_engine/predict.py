@@ -6,30 +6,9 @@ from numba import njit, prange
 from .._dtypes import TILE
 from ..data.binning import category_bin
 from ._memory import empty_pages
+from .routing import in_bitset, raw_goes_left, stored_goes_left
 
 _BLOCK = 64  # rows walked together through each tree, so a tree's nodes stay in cache
-
-
-@njit(cache=True, inline="always")
-def _in_set(cat_bins, k, b):
-    return (cat_bins[k, b >> 5] >> (b & 31)) & 1 == 1
-
-
-@njit(cache=True, inline="always")
-def raw_goes_left(x, node, feature, threshold, missing_left, cat_index, cat_bins, cat_map, cat_offsets,
-                  missing_bin):
-    """Whether raw value x of the node's feature goes left: NaN and categories unseen in training follow
-    the missing side; a categorical split tests the category's training bin against its set."""
-    if np.isnan(x):
-        return missing_left[node] == 1
-    k = cat_index[node]
-    if k >= 0:
-        f = feature[node]
-        b = category_bin(x, cat_map[cat_offsets[f]:cat_offsets[f + 1]], missing_bin)
-        if b == missing_bin:
-            return missing_left[node] == 1
-        return _in_set(cat_bins, k, b)
-    return x <= threshold[node]
 
 
 @njit(cache=True, inline="always")
@@ -52,13 +31,8 @@ def binned_leaf(X_tiles, i, base, missing_bin, feature, bin_threshold, missing_l
     node = base
     while left[node] != -1:
         f = feature[node]
-        b = X_tiles[f // TILE, i, f % TILE]
-        if b == missing_bin:
-            go_left = missing_left[node] == 1
-        elif cat_index[node] >= 0:
-            go_left = _in_set(cat_bins, cat_index[node], b)
-        else:
-            go_left = b <= bin_threshold[node]
+        go_left = stored_goes_left(X_tiles[f // TILE, i, f % TILE], node, bin_threshold, missing_left, cat_index,
+                                   cat_bins, missing_bin)
         node = base + (left[node] if go_left else right[node])
     return node
 
@@ -139,7 +113,7 @@ def _leaf(X, i, node, rec_f, rec_i, cat_bins, cat_map, cat_offsets, missing_bin)
             if b == missing_bin:
                 go_left = (code & 1) == 1
             else:
-                go_left = _in_set(cat_bins, int(rec_f[node, 0]), b)
+                go_left = in_bitset(cat_bins[int(rec_f[node, 0])], b)
         else:
             go_left = x <= rec_f[node, 0]
         node = (code >> 26) + (0 if go_left else 1)

@@ -5,6 +5,8 @@ Children always come after their parent (index grows), which the loader checks: 
 """
 import numpy as np
 
+from .routing import bitset_words
+
 _MAX_SUM = 1e300  # largest total of leaf values a loaded model may produce
 
 # Node fields, in a fixed order shared by the grower, the predictors and the model file.
@@ -21,18 +23,6 @@ NODE_FIELDS = {
     "count": np.float64,        # number of training rows in the node
     "cat_index": np.int32,      # categorical split: row of the forest's cat_bins bitsets, else -1
 }
-
-
-def bitset_words(n_bins):
-    return (n_bins + 31) // 32
-
-
-def to_bitset(members, n_bins):
-    """uint32 words with bit b set for each b where ``members[b]`` is true."""
-    words = np.zeros(bitset_words(n_bins), dtype=np.uint32)
-    for b in np.flatnonzero(members):
-        words[b >> 5] |= np.uint32(1) << np.uint32(b & 31)
-    return words
 
 
 class TreeBuilder:
