@@ -48,6 +48,7 @@ from .criterion import CRITERIA, channel_score
 from .routing import bitset_words, set_bit
 from .dfs_scan import (_INSERTION, _entries, _entries2, _eval_threshold, _extra_bin, _scan2, _scan_sorted,
                        _splitmix, _uniform)
+from .tree import unpack_trees
 
 
 # The kernels' configuration, passed as records (numba compiles named tuples as plain structs).
@@ -640,29 +641,6 @@ def grow_forest_packed(X_tiles, mapper, samples, targets, *, n_classes=0, criter
     nodes["tree_offsets"] = tree_offsets
     nodes["cat_bins"] = np.concatenate(cat_parts) if cat_parts else np.zeros((0, n_words), dtype=np.uint32)
     return nodes
-
-
-def unpack_trees(packed):
-    """The packed trees of ``grow_forest_packed`` as a list of per-tree node tables (views): the node
-    fields, ``values`` and the tree's own ``cat_sets`` (its ``cat_index`` counts from 0)."""
-    from .tree import NODE_FIELDS
-
-    offsets = packed["tree_offsets"]
-    cat_bins = packed["cat_bins"]
-    trees = []
-    for t in range(offsets.size - 1):
-        a, b = offsets[t], offsets[t + 1]
-        tree = {name: packed[name][a:b] for name in NODE_FIELDS}
-        tree["values"] = packed["values"][a:b]
-        used = tree["cat_index"][tree["cat_index"] >= 0]
-        if used.size:  # a tree's categorical splits are numbered consecutively, in node order
-            first = int(used.min())
-            tree["cat_index"] = np.where(tree["cat_index"] >= 0, tree["cat_index"] - first, -1).astype(np.int32)
-            tree["cat_sets"] = cat_bins[first:first + used.size]
-        else:
-            tree["cat_sets"] = cat_bins[:0]
-        trees.append(tree)
-    return trees
 
 
 def grow_forest(X_tiles, mapper, row_sets, weight_sets, targets, **kwargs):

@@ -8,6 +8,7 @@ import numpy as np
 from .routing import bitset_words
 
 _MAX_SUM = 1e300  # largest total of leaf values a loaded model may produce
+_MAX_MISSING_BIN = 65535  # the model file's bound on a forest's bin count
 
 # Node fields, in a fixed order shared by the grower, the predictors and the model file.
 NODE_FIELDS = {
@@ -79,6 +80,17 @@ class Categories:
     def from_mapper(cls, mapper):
         return cls(mapper.is_categorical_, mapper.cat_map_flat_, mapper.cat_map_offsets_, mapper.missing_bin_)
 
+    @classmethod
+    def for_cart(cls, mapper):
+        """A CART-family forest's maps. Without categorical features there are no maps; the bin count
+        then only sizes the (empty) bitset table and is capped to what the model file accepts (exact
+        mode may bin wider) -- predictions never use it."""
+        if np.any(mapper.is_categorical_):
+            return cls.from_mapper(mapper)
+        n_features = mapper.n_value_bins_.size
+        return cls(np.zeros(n_features, dtype=np.bool_), np.empty(0, dtype=np.int32),
+                   np.zeros(n_features + 1, dtype=np.int64), min(int(mapper.missing_bin_), _MAX_MISSING_BIN))
+
     def to_state(self):
         return {"is_categorical": self.is_categorical, "map_flat": self.map_flat,
                 "map_offsets": self.map_offsets, "missing_bin": self.missing_bin}
@@ -88,7 +100,7 @@ class Categories:
         if set(state) != {"is_categorical", "map_flat", "map_offsets", "missing_bin"}:
             raise ValueError("category state has missing or unexpected fields")
         mb = state["missing_bin"]
-        if isinstance(mb, bool) or not isinstance(mb, int) or not 1 <= mb <= 65535:
+        if isinstance(mb, bool) or not isinstance(mb, int) or not 1 <= mb <= _MAX_MISSING_BIN:
             raise ValueError("missing_bin must be an integer in [1, 65535]")
         is_cat = _checked_cast(state["is_categorical"], np.bool_, "is_categorical")
         flat = _checked_cast(state["map_flat"], np.int32, "map_flat")
@@ -152,6 +164,13 @@ class Forest:
                       self.cat_bins[:n_cat].copy(), self.categories,
                       None if self.values is None else self.values[:end].copy())
 
+    def trees(self):
+        """The trees as per-tree node tables (``unpack_trees``: views, each with its own categorical
+        sets), to extend a forest (warm start) or stack the trees of several."""
+        nodes = {name: self.nodes[name] for name in NODE_FIELDS}
+        return unpack_trees(dict(nodes, values=self.values, tree_offsets=self.tree_offsets,
+                                 cat_bins=self.cat_bins))
+
     def feature_gains(self, n_features):
         gains = np.zeros(n_features)
         split = self.nodes["left"] >= 0
@@ -194,6 +213,28 @@ class Forest:
                 values is not None and values.size and np.abs(values).max() > bound):
             raise ValueError("leaf values are so large that their sum over the trees would overflow")
         return forest
+
+
+def unpack_trees(packed):
+    """Packed trees (node fields concatenated over the trees, ``values``, ``tree_offsets``, ``cat_bins``:
+    the depth-first grower's output) as a list of per-tree node tables (views): the node fields,
+    ``values`` and the tree's own ``cat_sets`` (its ``cat_index`` counts from 0)."""
+    offsets = packed["tree_offsets"]
+    cat_bins = packed["cat_bins"]
+    trees = []
+    for t in range(offsets.size - 1):
+        a, b = offsets[t], offsets[t + 1]
+        tree = {name: packed[name][a:b] for name in NODE_FIELDS}
+        tree["values"] = packed["values"][a:b]
+        used = tree["cat_index"][tree["cat_index"] >= 0]
+        if used.size:  # a tree's categorical splits are numbered consecutively, in node order
+            first = int(used.min())
+            tree["cat_index"] = np.where(tree["cat_index"] >= 0, tree["cat_index"] - first, -1).astype(np.int32)
+            tree["cat_sets"] = cat_bins[first:first + used.size]
+        else:
+            tree["cat_sets"] = cat_bins[:0]
+        trees.append(tree)
+    return trees
 
 
 def _checked_cast(values, dtype, name):

@@ -27,7 +27,6 @@ dropped unless it is the only one). Predictions are the weighted median of the l
 import warnings
 
 import numpy as np
-from numba import njit, prange
 from scipy.special import softmax
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone, is_classifier, is_regressor
 from sklearn.utils import check_random_state
@@ -39,10 +38,12 @@ from .._schema import Schema
 from .._threads import numba_threads, resolve_n_jobs
 from .._validation import check_fit_X_y, check_predict_X, check_weights
 from ..data import BinMapper
+from .._engine.missing import default_missing_side
 from .._engine.predict import forest_leaves
+from .._engine.raw_thresholds import check_bin_dtype
 from .._engine.tree import Forest
+from .._engine.votes import add_votes, staged_votes, weighted_median
 from ._boosting_base import categorical_indices
-from ._cart_base import _check_bin_dtype, _default_missing_side, _tree_dicts
 from ._outputs import check_classes
 
 _PREDICT_ROWS = 16384  # rows predicted at a time: bounds the (learners x rows) tables
@@ -51,20 +52,8 @@ _MAX_FEATURES = np.iinfo(np.int32).max
 
 
 # --------------------------------------------------------------------------- #
-# Votes
+# Learners' trees
 # --------------------------------------------------------------------------- #
-
-@njit(parallel=True, cache=True)
-def _add_votes(pred, weights, n_classes, out):
-    """out[i, k] += sum over learners t of (w_t if pred[t, i] == k else -w_t / (K - 1)), learner by
-    learner in order (scikit-learn's sum of ``np.where`` votes, without the temporaries)."""
-    for i in prange(out.shape[0]):
-        for t in range(pred.shape[0]):
-            w = weights[t]
-            other = -1.0 / (n_classes - 1) * w
-            for k in range(n_classes):
-                out[i, k] += w if pred[t, i] == k else other
-
 
 def _tree_of(learner):
     """The node table and leaf-value table of a fitted one-tree silva learner."""
@@ -79,7 +68,7 @@ def _stack_trees(learners):
     walking them together: (forest, values) with ``values`` the leaf-value table."""
     for est in learners:
         _tree_of(est)
-    trees = [tree for est in learners for tree in _tree_dicts(est._forest)]
+    trees = [tree for est in learners for tree in est._forest.trees()]
     forest = Forest.from_trees(trees, np.zeros(len(trees), dtype=np.int32), learners[0]._forest.categories)
     return forest, forest.values
 
@@ -135,7 +124,7 @@ class _BaseAdaBoost(BaseEstimator):
         # categories binned as themselves, as the CART trees' own fit bins them (past max_bin: ranges of codes)
         mapper = BinMapper(self.max_bin, random_state=rng.randint(np.iinfo(np.int32).max), category_ranges=True)
         mapper.fit(X, sw0, categorical=categorical_indices(self, X.shape[1]))
-        _check_bin_dtype(mapper)
+        check_bin_dtype(mapper)
         Xb = mapper.transform(X)
         has_nan = np.isnan(X).any(axis=0)
         self.estimators_ = []
@@ -155,7 +144,7 @@ class _BaseAdaBoost(BaseEstimator):
             _tree_of(learner)  # one CART tree
             # splits on features without missing values in training send them to the bigger child, as
             # the tree's own fit does (training rows never take that branch: their predictions stand)
-            _default_missing_side(learner._forest.nodes, has_nan)
+            default_missing_side(learner._forest.nodes, has_nan)
             pred = self._binned_outputs(learner._predict_values_binned(Xb, mapper.missing_bin_))
             self.estimators_.append(learner)
             sw, weight, error = self._boost_step(iboost, pred, y_enc, sw)
@@ -448,14 +437,8 @@ class AdaBoostClassifier(ClassifierMixin, _BaseAdaBoost):
     def _staged_votes(self, X):
         """Decision function after each learner (scikit-learn's vote: +w for the predicted class,
         -w/(K-1) for the others, divided by the weights so far)."""
-        pred = self._all_outputs(X)
-        K = self.n_classes_
-        votes = np.zeros((pred.shape[1], K))
-        norm = 0.0
-        for w, p in zip(self.estimator_weights_, pred):
-            norm += w
-            votes += np.where(p[:, None] == np.arange(K), w, -1.0 / (K - 1) * w)
-            yield self._finish_votes(votes / norm)
+        for votes in staged_votes(self._all_outputs(X), self.estimator_weights_, self.n_classes_):
+            yield self._finish_votes(votes)
 
     @staticmethod
     def _finish_votes(votes):
@@ -470,7 +453,7 @@ class AdaBoostClassifier(ClassifierMixin, _BaseAdaBoost):
         weights = self.estimator_weights_[:len(self.estimators_)]
         for rows, pred in blocks:
             with numba_threads(self.n_jobs):
-                _add_votes(pred, weights, self.n_classes_, votes[rows])
+                add_votes(pred, weights, self.n_classes_, votes[rows])
         votes /= self.estimator_weights_.sum()
         return self._finish_votes(votes)
 
@@ -613,28 +596,18 @@ class AdaBoostRegressor(RegressorMixin, _BaseAdaBoost):
             sw[mask] *= np.power(beta, (1.0 - err) * self.learning_rate)
         return sw, weight, error
 
-    def _median(self, pred):
-        """Weighted median over learners (rows of ``pred``), scikit-learn's rule: the smallest
-        prediction whose cumulative weight reaches half the total."""
-        pred = pred.T
-        order = np.argsort(pred, axis=1)
-        cdf = np.cumsum(self.estimator_weights_[order], axis=1)
-        at_median = (cdf >= 0.5 * cdf[:, -1][:, None]).argmax(axis=1)
-        rows = np.arange(pred.shape[0])
-        return pred[rows, order[rows, at_median]]
-
     def predict(self, X):
         """Weighted median of the learners' predictions."""
         n, blocks = self._output_blocks(X)
         out = np.empty(n)
         for rows, pred in blocks:
-            out[rows] = self._median(pred)
+            out[rows] = weighted_median(pred, self.estimator_weights_)
         return out
 
     def staged_predict(self, X):
         pred = self._all_outputs(X)
         for i in range(1, pred.shape[0] + 1):
-            yield self._median(pred[:i])
+            yield weighted_median(pred[:i], self.estimator_weights_)
 
 
 # --------------------------------------------------------------------------- #

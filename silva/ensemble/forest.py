@@ -3,7 +3,8 @@
 The data is binned once per fit and shared by all trees; every tree of a fit is grown in one call of
 the grower, which runs the trees on parallel threads (``n_jobs``) without nested parallelism, so the
 cores are never oversubscribed. A forest is the same whatever ``n_jobs`` is.
-See ``_cart_base.py`` for the bootstrap over distinct rows, the units and the post-passes.
+See ``_cart_base.py`` for the units and the post-passes, ``silva._engine.bootstrap`` for the bootstrap
+over distinct rows.
 """
 from sklearn.base import ClassifierMixin, RegressorMixin
 

@@ -5,11 +5,14 @@ every distinct value on its own (exact splits), which grows the same tree as sci
 without ties. See ``_cart_base.py`` for the units, the post-passes and the AdaBoost hook.
 """
 import numpy as np
-from sklearn.base import ClassifierMixin, RegressorMixin
+from sklearn.base import ClassifierMixin, RegressorMixin, clone
+from sklearn.utils import Bunch
 from sklearn.utils.validation import check_is_fitted
 
+from .._engine.pruning import pruning_path
 from .._registry import register_model
-from ._cart_base import BaseCART, MONOTONIC_CST_DOC, ClassifierCARTMixin, _pruning_path
+from .._validation import check_fit_X_y
+from ._cart_base import BaseCART, MONOTONIC_CST_DOC, ClassifierCARTMixin
 
 _TREE_PARAMS_DOC = """
     Parameters
@@ -83,7 +86,24 @@ class _TreeMixin:
         """The pruning path of minimal cost-complexity pruning (as scikit-learn's): a Bunch with
         ``ccp_alphas`` (the effective alphas, increasing, starting at 0) and ``impurities`` (total leaf
         impurity of the pruned tree at each alpha)."""
-        return _pruning_path(self, X, y, sample_weight)
+        full = clone(self).set_params(ccp_alpha=0.0).fit(X, y, sample_weight=sample_weight)
+        ccp_alphas, impurities = pruning_path(full._forest.trees()[0], full._impurity_per_gain(),
+                                              full._root_impurity(X, y, sample_weight))
+        return Bunch(ccp_alphas=ccp_alphas, impurities=impurities)
+
+    def _root_impurity(self, X, y, sample_weight):
+        """The fitted tree's root impurity in scikit-learn's units (entropy in bits)."""
+        if self._is_classifier:
+            p = self._forest.values[0]
+            if self._criterion() == "gini":
+                return float(1.0 - np.sum(p * p))
+            p = p[p > 0]
+            return float(-np.sum(p * np.log2(p)))
+        _, y_checked = check_fit_X_y(self.__class__(), X, y, classifier=False)
+        y_checked = np.asarray(y_checked, dtype=np.float64)
+        w = np.ones_like(y_checked) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+        mean = np.average(y_checked, weights=w)
+        return float(np.average((y_checked - mean) ** 2, weights=w))
 
 
 @register_model

@@ -151,33 +151,6 @@ def test_every_split_gain_equals_its_rows_impurity_decrease(task, extra):
         assert tree["count"][tree["left"][node]] == np.count_nonzero(reach[tree["left"][node]] & (w > 0))
 
 
-def test_extra_thresholds_are_uniform_in_value_not_in_bins():
-    """A skewed feature: quantile bins crowd where the values are dense and the top bin spans most of the
-    value range. A threshold drawn uniformly over the bins would isolate the top bin once in ~250 draws;
-    scikit-learn's (and silva's) is uniform over the value range, so a draw beyond the middle of the
-    next-to-top bin -- most draws here -- isolates it."""
-    from silva.ensemble._cart_kernels import _bin_bounds
-
-    rng = np.random.RandomState(0)
-    x = rng.exponential(size=4000) ** 3
-    X = x[:, None]
-    y = rng.randint(0, 2, x.size).astype(float)
-    mapper = BinMapper(max_bin=255).fit(X)
-    Xt = mapper.transform(X)
-    lo = np.full((1, 256), np.inf)
-    hi = np.full((1, 256), -np.inf)
-    _bin_bounds(X, Xt, np.arange(x.size), lo, hi)
-    top = mapper.n_value_bins_[0] - 1
-    expected = (hi[0, top] - (lo[0, top - 1] + hi[0, top - 1]) / 2) / (hi[0, top] - lo[0, 0])
-    trees = grow_forest(Xt, mapper, [np.arange(x.size)] * 400, [np.ones(x.size)] * 400, y, n_classes=2,
-                        criterion="gini", max_depth=1, extra=True, bin_bounds=(lo, hi), seeds=np.arange(400))
-    split_bins = np.array([t["bin_threshold"][0] for t in trees if t["left"][0] >= 0])
-    assert split_bins.size == 400 and expected > 0.5
-    assert abs(np.mean(split_bins == top - 1) - expected) < 0.06
-    # and below the top bins the draws spread in proportion to the bins' value widths, not their count
-    assert np.mean(split_bins < top // 2) < 0.05
-
-
 def test_packed_and_listed_trees_agree():
     X, y = load_breast_cancer(return_X_y=True)
     mapper = BinMapper(max_bin=255).fit(X)

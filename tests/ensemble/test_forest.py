@@ -32,6 +32,7 @@ from sklearn.model_selection import StratifiedKFold, train_test_split
 
 import silva
 from datasets import load, to_numeric
+from silva._engine.bootstrap import RowGroups
 
 THREADS = 2
 CLASSIFIERS = (silva.RandomForestClassifier, silva.ExtraTreesClassifier)
@@ -86,8 +87,7 @@ def test_balanced_subsample_weights_each_bootstrap_sample():
     est = silva.RandomForestClassifier(n_estimators=5, class_weight="balanced_subsample", random_state=0)
     est._check_params()
     est._encode_y(y)
-    from silva.ensemble._cart_base import _RowGroups
-    groups = _RowGroups(X, y.astype(float), None)
+    groups = RowGroups(X, y.astype(float), None)
     samples = est._tree_rows(X, None, None, groups, y.astype(float), np.arange(5))
     assert len(samples) == 5
     for r, w in samples:
@@ -141,8 +141,7 @@ def test_oob_score_close_to_sklearn(kind):
 def test_oob_predictions_use_only_trees_without_the_row():
     X, y = make_regression(n_samples=200, n_features=4, random_state=0)
     est = silva.RandomForestRegressor(n_estimators=30, oob_score=True, random_state=0).fit(X, y)
-    from silva.ensemble._cart_base import _RowGroups
-    groups = _RowGroups(X, y, None)
+    groups = RowGroups(X, y, None)
     per_tree = np.stack([t.predict(X) for t in est.estimators_])
     inbag = np.stack([groups.counts(s, groups.n_draws)[groups.group_of_row] > 0 for s in est._tree_seeds])
     expected = np.where(~inbag, per_tree, 0).sum(axis=0) / np.maximum((~inbag).sum(axis=0), 1)
