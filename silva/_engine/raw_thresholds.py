@@ -12,7 +12,7 @@ import numpy as np
 from numba import njit, prange
 
 from .._dtypes import TILE
-from .predict import raw_goes_left
+from .routing import raw_goes_left
 
 
 def check_bin_dtype(mapper):
