@@ -77,3 +77,56 @@ def predict_forest_ref(forest, X, n_outputs, baseline):
         for i in range(X.shape[0]):
             out[i, forest.tree_output[t]] += predict_tree_ref(X[i], forest.nodes, base)
     return out
+
+
+def cart_score_ref(stats, criterion):
+    """CART score of a stats vector (per-class weights or sum w y, then the weight): squared error
+    (sum w y)^2 / W, gini sum W_k^2 / W, entropy sum W_k log(W_k / W)."""
+    W = stats[-1]
+    if W <= 0:
+        return 0.0
+    if criterion == "squared_error":
+        return stats[0] ** 2 / W
+    if criterion == "gini":
+        return float(np.sum(stats[:-1] ** 2)) / W
+    k = stats[:-1][stats[:-1] > 0]
+    return float(np.sum(k * np.log(k / W)))
+
+
+def cart_best_split_ref(X_binned, w, y, n_classes, criterion, n_value_bins, missing_bin, is_categorical,
+                        min_samples_leaf=1, min_category_rows=1):
+    """Brute force over every feature, every threshold (numeric) or every set of the categories present
+    (categorical; categories with fewer than ``min_category_rows`` rows move as one group), and both
+    sides for the missing bin: the largest impurity decrease of a CART split."""
+    n = y.size
+    K = max(n_classes, 1)
+    stats = np.zeros((n, K + 1))
+    if n_classes:
+        stats[np.arange(n), y.astype(np.int64)] = w
+    else:
+        stats[:, 0] = w * y
+    stats[:, K] = w
+    parent = cart_score_ref(stats.sum(axis=0), criterion)
+    best = -np.inf
+    for f in range(X_binned.shape[1]):
+        b_all = X_binned[:, f].astype(np.int64)
+        miss = b_all == missing_bin
+        if is_categorical[f]:
+            present, counts = np.unique(b_all[~miss], return_counts=True)
+            groups = [[c] for c in present[counts >= min_category_rows]]
+            if np.any(counts < min_category_rows):
+                groups.append(list(present[counts < min_category_rows]))
+            # every subset of the groups (the empty set too: then the missing rows go left)
+            sides = [np.isin(b_all, [c for i, grp in enumerate(groups) if (m >> i) & 1 for c in grp])
+                     for m in range(2 ** len(groups))]
+        else:
+            sides = [(b_all <= b) & ~miss for b in range(n_value_bins[f])]
+        for left_values in sides:
+            for miss_left in (False, True):
+                left = left_values | (miss & miss_left)
+                if left.sum() < min_samples_leaf or n - left.sum() < min_samples_leaf:
+                    continue
+                gain = (cart_score_ref(stats[left].sum(axis=0), criterion)
+                        + cart_score_ref(stats[~left].sum(axis=0), criterion) - parent)
+                best = max(best, gain)
+    return best
