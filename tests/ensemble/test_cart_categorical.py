@@ -34,13 +34,15 @@ ALL = (silva.DecisionTreeClassifier, silva.DecisionTreeRegressor, silva.RandomFo
 
 
 @functools.lru_cache(maxsize=None)
-def _folds(name):
+def _folds(name, split_seed=0):
+    """The given train/test split (adult), or the 5 folds of a shuffled StratifiedKFold of ``split_seed``."""
     if name == "adult":
         X_tr, y_tr = load("adult_train")
         X_te, y_te = load("adult_test")
         return [(X_tr, X_te, y_tr, y_te)]
     X, y = load(name)
-    return [(X.iloc[a], X.iloc[b], y[a], y[b]) for a, b in StratifiedKFold(5, shuffle=True, random_state=0).split(X, y)]
+    folds = StratifiedKFold(5, shuffle=True, random_state=split_seed).split(X, y)
+    return [(X.iloc[a], X.iloc[b], y[a], y[b]) for a, b in folds]
 
 
 def _score(make, folds, ordinal):
