@@ -13,13 +13,16 @@ Each entry (a ``Param``) holds, for the estimators ("models") that take the para
   name of ``reg_alpha`` for the boosters, while GBDT has an ``alpha`` of its own (the quantile of
   its huber/quantile losses): ``canonical_name("alpha", model="boost") == "reg_alpha"``,
   ``canonical_name("alpha", model="gbdt") == "alpha"``;
-- ``type`` and ``doc``: the numpydoc type and text (``param_docs`` writes a Parameters section).
+- ``type`` and ``doc``: the numpydoc type and text. ``param_docs`` writes a Parameters section (the doc
+  followed by the aliases), and the ``@document_params`` class decorator puts it into every public
+  estimator's docstring: those docstrings hold only the summary, Attributes and Examples.
 
 Estimators validate at fit time (scikit-learn convention: ``__init__`` only stores), with
 ``validate_params(estimator)``: every parameter of the estimator that the table has for its model.
 """
 import inspect
 import numbers
+import re
 import textwrap
 from dataclasses import dataclass
 
@@ -267,6 +270,28 @@ _CATEGORIES_DOC = By(
              "own ``categorical_features`` is not used (the data is binned once by this booster).",
 )
 
+_MONOTONIC_COMMON = (
+    "Monotone constraints: 1 makes the prediction non-decreasing in the feature, -1 non-increasing, 0 "
+    "leaves it free; a list with one entry per feature, or a dict {feature name: direction} for frames "
+    "(features not named are free). None: no constraints. Not for multiclass models nor categorical "
+    "features. ")
+_MONOTONIC_CHECK = "``silva.check_monotonic`` proves a fitted model monotone from its trees."
+_MONOTONIC_DOC = By(
+    boost=_MONOTONIC_COMMON + "Held in the raw score, so also in probabilities. Each leaf's value is clamped "
+          "into the bounds the tree's other leaves set for it (only leaves whose regions overlap in the other "
+          "features are compared: LightGBM's \"intermediate\" rule), and splits are scored on the clamped "
+          "values. " + _MONOTONIC_CHECK,
+    gbdt=_MONOTONIC_COMMON + "Held in the raw score, so also in probabilities. As in ``BoostRegressor``, each "
+         "leaf's value is clamped into the bounds the tree's other leaves set for it (LightGBM's "
+         "\"intermediate\" rule) and splits are scored on the clamped values; the leaf values renewed by the "
+         "line searches are clamped again in node order, so every tree stays monotone. " + _MONOTONIC_CHECK,
+    other=_MONOTONIC_COMMON + "A classifier's constraint is on class 1's probability. As in scikit-learn, a "
+          "split on a constrained feature whose children's means leave the node's bounds or break the "
+          "direction is not made, and every node's value is clipped into its bounds; the bounds are the "
+          "midpoint of a constrained split on the side grown first, and on the other side the extreme leaf "
+          "that side actually grew (looser than scikit-learn's midpoints). " + _MONOTONIC_CHECK,
+)
+
 PARAMS = {
     # ------------------------------------------------------------ what is fitted
     "estimator": Param(
@@ -276,11 +301,15 @@ PARAMS = {
                       "``silva.DecisionTreeClassifier(max_depth=1)`` (a stump). It must be a silva tree "
                       "(DecisionTreeClassifier): other estimators are refused, since they cannot reuse the "
                       "binned data. Its own ``max_bin`` is not used (the data is binned once with this "
-                      "booster's ``max_bin``) and its ``n_jobs`` becomes this booster's.",
+                      "booster's ``max_bin``) and its ``n_jobs`` becomes this booster's. Monotone "
+                      "constraints are the learner's (``monotonic_cst``): with two classes the vote of "
+                      "monotone learners is monotone.",
            regressor="The base learner, cloned every round; None is "
                      "``silva.DecisionTreeRegressor(max_depth=3)``. It must be a silva tree "
                      "(DecisionTreeRegressor); its own ``max_bin`` is not used (the data is binned once "
-                     "with this booster's ``max_bin``) and its ``n_jobs`` becomes this booster's."),
+                     "with this booster's ``max_bin``) and its ``n_jobs`` becomes this booster's. Monotone "
+                     "constraints are the learner's (``monotonic_cst``): the weighted median of monotone "
+                     "learners is monotone."),
     ),
     "loss": Param(
         _models("gbdt adaboost"),
@@ -296,9 +325,14 @@ PARAMS = {
     ),
     "objective": Param(
         _models("boost"), None, "str, callable or None",
-        By(classifier='"logloss" (binary) or "softmax" (multiclass), chosen from y (None), or '
-                      '``fn(y_true, raw) -> (grad, hess)``.',
-           regressor='"squared_error" (None), or ``fn(y_true, raw) -> (grad, hess)``.'),
+        By(classifier='None: "logloss" for two classes, "softmax" for more, chosen from y. Those names (or '
+                      'XGBoost/LightGBM\'s "binary:logistic", "binary", "multi:softprob", "multi:softmax", '
+                      '"multiclass") may be given, or ``fn(y_true, raw) -> (grad, hess)`` (XGBoost\'s '
+                      'convention; ``raw`` is (n_samples, n_classes) for more than two classes, and the '
+                      'link and the validation metric stay the log-loss\'s).',
+           regressor='None or "squared_error" (also XGBoost/LightGBM\'s "reg:squarederror", "l2", '
+                     '"regression"), or ``fn(y_true, raw) -> (grad, hess)`` (XGBoost\'s convention; the '
+                     'validation metric stays the squared error\'s).'),
         _check_objective,
     ),
     "criterion": Param(
@@ -538,19 +572,17 @@ PARAMS = {
     ),
     # ------------------------------------------------------------ constraints (checked against the data at fit)
     "monotonic_cst": Param(
-        _models("boost gbdt cart forest"), None, "array of int, dict or None",
-        "Monotonic constraint per feature: 1 increasing, -1 decreasing, 0 none; a list with one entry per "
-        "feature, or a dict {feature name: constraint} (unnamed features unconstrained). None: no "
-        "constraints. (AdaBoost: give it to the learner, ``estimator=DecisionTree*(monotonic_cst=...)``.)",
-        _check_monotonic_cst, ("monotone_constraints",),
+        _models("boost gbdt cart forest"), None,
+        "list of -1/0/1 per feature, dict {feature name: -1/0/1} or None",
+        _MONOTONIC_DOC, _check_monotonic_cst, ("monotone_constraints",),
     ),
     "interaction_cst": Param(
         _models("boost gbdt"), None, '{"pairwise", "no_interactions"}, list of lists of int or str, or None',
         "Features that may share a path: a node may split on a feature only if one group holds it and "
         "every feature already used on its path (groups: lists, tuples or sets of feature indices or "
         "names; the features in no group form one more group, scikit-learn's rule). \"pairwise\": any "
-        "two features may interact, never three; \"no_interactions\": each feature alone. None: no "
-        "constraint.",
+        "two features may interact, never three; \"no_interactions\": each feature alone (an additive "
+        "model). None: no constraint.",
         _check_interaction_cst, ("interaction_constraints",),
     ),
     # ------------------------------------------------------------ early stopping
@@ -757,6 +789,37 @@ def _format_text(value):
     return " ".join(parts)
 
 
+def _alias_text(aliases):
+    names = ", ".join(f"``{alias}``" for alias in aliases)
+    return f"Aliases: {names} (peer libraries' names, taken by ``silva train --param``)."
+
+
+_LITERAL = re.compile(r"``[^`]+``")
+
+
+def _wrap(text, width, indent):
+    """``textwrap.wrap`` that never breaks inside a ``literal``."""
+    glued = _LITERAL.sub(lambda m: m.group(0).replace(" ", "\0"), text)
+    lines = textwrap.wrap(glued, width=width, initial_indent=indent, subsequent_indent=indent,
+                          break_on_hyphens=False, break_long_words=False)
+    return [line.replace("\0", " ") for line in lines]
+
+
+def param_entry(name, model, task=None, cls_name=None):
+    """(type, default, text) of parameter ``name`` as the docs show it for that estimator (a family name,
+    with the task and the class name when known): the table's type, default and doc resolved for it,
+    the doc followed by the parameter's peer names (its aliases) when it has any."""
+    p = PARAMS.get(name)
+    if p is None or not p.takes(model, task):
+        raise KeyError(f"{model} estimators have no parameter {name!r} in the table")
+    typ = _format_type(_resolve(p.type, model, task, cls_name))
+    default_value = _format_default(_resolve(p.default, model, task, cls_name))
+    text = _format_text(_resolve(p.doc, model, task, cls_name))
+    if p.aliases:
+        text = f"{text} {_alias_text(p.aliases)}"
+    return typ, default_value, text
+
+
 def param_docs(model, names=None, task=None, *, indent="    ", width=108, header=True):
     """The numpydoc "Parameters" section of ``names`` (default: every parameter of ``model``) from
     the table. ``model`` is an estimator class (its parameters in ``__init__`` order, defaults, types
@@ -771,13 +834,34 @@ def param_docs(model, names=None, task=None, *, indent="    ", width=108, header
             names = globals()["names"](ctx_model, task)
     lines = [f"{indent}Parameters", f"{indent}----------"] if header else []
     for name in names:
-        p = PARAMS.get(name)
-        if p is None or not p.takes(ctx_model, task):
-            raise KeyError(f"{ctx_model} estimators have no parameter {name!r} in the table")
-        typ = _format_type(_resolve(p.type, ctx_model, task, cls_name))
-        default_value = _resolve(p.default, ctx_model, task, cls_name)
-        doc = _format_text(_resolve(p.doc, ctx_model, task, cls_name))
-        lines.append(f"{indent}{name} : {typ}, default={_format_default(default_value)}")
-        lines.extend(textwrap.wrap(doc, width=width, initial_indent=indent * 2, subsequent_indent=indent * 2,
-                                   break_on_hyphens=False))
+        typ, default_value, text = param_entry(name, ctx_model, task, cls_name)
+        lines.append(f"{indent}{name} : {typ}, default={default_value}")
+        lines.extend(_wrap(text, width, indent * 2))
     return "\n".join(lines) + "\n"
+
+
+# a numpydoc section header: a title line, then a line of dashes as long, at the same indentation
+_SECTION = re.compile(r"^(?P<indent>[ ]*)(?P<title>[A-Z][A-Za-z ]*)\n(?P=indent)-{3,}[ ]*$", re.MULTILINE)
+
+
+def document_params(cls):
+    """Class decorator: write the table's "Parameters" section (``param_docs(cls)``) into the class
+    docstring, before its first section (Attributes, Examples, ...; at the end when it has none).
+
+    The class docstring holds the summary and the other sections only: every public estimator's
+    parameters are documented by the table, never by hand. Docstrings stripped by ``python -OO``
+    stay None."""
+    doc = cls.__dict__.get("__doc__")
+    if doc is None:
+        return cls
+    if any(m.group("title") == "Parameters" for m in _SECTION.finditer(doc)):
+        raise ValueError(f"{cls.__name__}'s docstring has a Parameters section of its own: the table "
+                         "writes it")
+    section = param_docs(cls)
+    first = _SECTION.search(doc)
+    if first is None:
+        cls.__doc__ = doc.rstrip() + "\n\n" + section
+    else:
+        head = doc[:first.start()].rstrip()
+        cls.__doc__ = head + "\n\n" + section + "\n" + doc[first.start():]
+    return cls

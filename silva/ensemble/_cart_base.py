@@ -73,18 +73,6 @@ from ..data import BinMapper
 MAX_INT = np.iinfo(np.int32).max
 _MAX_FEATURES = np.iinfo(np.int32).max  # feature indices are int32 in the node table
 
-# The CART family's monotone constraints, documented once for trees and forests (a str.format template:
-# braces doubled).
-MONOTONIC_CST_DOC = """    monotonic_cst : list of -1/0/1 per feature, dict {{feature name: -1/0/1}} or None, default=None
-        Monotone constraints (scikit-learn's name; alias ``monotone_constraints``): 1 makes the
-        prediction non-decreasing in the feature, -1 non-increasing (regression, or class 1's
-        probability of a binary classifier; not multiclass, not categorical features). As in
-        scikit-learn, a split on a constrained feature whose children's means leave the node's bounds
-        or break the direction is not made, and every node's value is clipped into its bounds; the
-        bounds are the midpoint of a constrained split on the side grown first, and on the other side
-        the extreme leaf that side actually grew (looser than scikit-learn's midpoints).
-"""
-
 CLASSIFICATION_CRITERIA = {"gini": "gini", "entropy": "entropy", "log_loss": "entropy"}
 REGRESSION_CRITERIA = {"squared_error": "squared_error"}
 

@@ -32,7 +32,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone, 
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from .._params import validate_params
+from .._params import document_params, validate_params
 from .._registry import model_classes, register_model
 from .._schema import Schema
 from .._threads import numba_threads, resolve_n_jobs
@@ -322,42 +322,14 @@ class _BaseAdaBoost(BaseEstimator):
 # Classifier
 # --------------------------------------------------------------------------- #
 
-# the parameters both boosters share, filled into their docstrings below
-_SHARED_PARAMS_DOC = """max_bin : int, default=255
-        Most value bins per feature, up to 65535; missing values (NaN) get a bin of their own. With more
-        bins than a column has distinct values every value is a bin: scikit-learn's exact thresholds.
-    categorical_features : "auto", array of int or str, bool mask or None, default="auto"
-        Features the learners split by category sets (categories ordered by the weighted mean target,
-        as the silva trees' own fit): a frame's categorical columns (category dtype, text, Arrow
-        dictionaries) always, plus those named by index, name or mask; codes must be non-negative
-        integers. Categories unseen in training follow missing values. The learner's own
-        ``categorical_features`` is not used (the data is binned once by this booster).
-    random_state : int, RandomState or None
-        Seeds the binning sample and every learner's ``random_state``.
-    n_jobs : int or None, default=None
-        Threads; None uses the physical cores."""
-
-
 @register_model
+@document_params
 class AdaBoostClassifier(ClassifierMixin, _BaseAdaBoost):
     """AdaBoost-SAMME (Zhu et al. 2009) for any number of classes, on silva trees.
 
     The weights, errors, votes and probabilities are scikit-learn's (>= 1.6) ``AdaBoostClassifier``;
     the learners are grown on data binned once for all rounds (``max_bin`` bins per feature), so a
     round costs one histogram pass instead of a sort of every feature.
-
-    Parameters
-    ----------
-    estimator : silva tree classifier or None, default=None
-        The base learner, cloned every round; None is ``silva.DecisionTreeClassifier(max_depth=1)``
-        (a stump). It must be a silva tree (DecisionTreeClassifier): other estimators are refused,
-        since they cannot reuse the binned data. Its own ``max_bin`` is not used (the data is binned
-        once with this booster's ``max_bin``) and its ``n_jobs`` becomes this booster's.
-    n_estimators : int, default=50
-        Most boosting rounds (fewer when a learner is perfect or no better than chance).
-    learning_rate : float, default=1.0
-        Multiplies every learner's weight ``log((1 - err) / err) + log(K - 1)``.
-    {shared_params}
 
     Attributes
     ----------
@@ -496,6 +468,7 @@ class AdaBoostClassifier(ClassifierMixin, _BaseAdaBoost):
 # --------------------------------------------------------------------------- #
 
 @register_model
+@document_params
 class AdaBoostRegressor(RegressorMixin, _BaseAdaBoost):
     """AdaBoost.R2 (Drucker 1997) on silva trees, data binned once.
 
@@ -506,22 +479,7 @@ class AdaBoostRegressor(RegressorMixin, _BaseAdaBoost):
     like k copies of the row. It is not the worse choice: on california_housing (depth-3 learners,
     100 rounds, 10 random 80/20 splits) silva's test RMSE is 4.1% +- 1.0% below the mean of
     scikit-learn's over 6 seeds, whose single seeds scatter by 3.3% (std); the same learners fitted
-    on weighted bootstraps instead would be 1.2% below (tests/ensemble/test_adaboost.py and
-    tests/compare/test_family_vs_sklearn.py compare them on real data).
-
-    Parameters
-    ----------
-    estimator : silva tree regressor or None, default=None
-        The base learner, cloned every round; None is ``silva.DecisionTreeRegressor(max_depth=3)``.
-        It must be a silva tree (DecisionTreeRegressor); its own ``max_bin`` is not used (the data
-        is binned once with this booster's ``max_bin``) and its ``n_jobs`` becomes this booster's.
-    n_estimators : int, default=50
-        Most boosting rounds (fewer when a learner is perfect or its error reaches 0.5).
-    learning_rate : float, default=1.0
-        Multiplies every learner's weight ``log(1 / beta)`` and the exponent of the weight update.
-    loss : {"linear", "square", "exponential"}, default="linear"
-        How a row's error, scaled to [0, 1] by the largest, enters the learner's error.
-    {shared_params}
+    on weighted bootstraps instead would be 1.2% below.
 
     Attributes
     ----------
@@ -710,8 +668,5 @@ def _estimator_from_spec(spec):
     est._check_params()
     return est
 
-
-for _cls in (AdaBoostClassifier, AdaBoostRegressor):
-    _cls.__doc__ = _cls.__doc__.replace("{shared_params}", _SHARED_PARAMS_DOC)
 
 __all__ = ["AdaBoostClassifier", "AdaBoostRegressor"]

@@ -8,71 +8,9 @@ over distinct rows.
 """
 from sklearn.base import ClassifierMixin, RegressorMixin
 
+from .._params import document_params
 from .._registry import register_model
-from ._cart_base import BaseForest, ClassifierCARTMixin, MONOTONIC_CST_DOC
-
-_FOREST_PARAMS_DOC = """
-    Parameters
-    ----------
-    n_estimators : int, default=100
-        Number of trees.
-    criterion : {criteria}
-        Impurity the splits decrease.
-    max_depth : int or None, default=None
-        Deepest level (None: grow until the leaves are pure or too small).
-    min_samples_split : int or float, default=2
-        Least number of rows a node needs to be split (a float: that fraction of the rows, rounded up).
-    min_samples_leaf : int, default=1
-        Least number of (distinct in-bag) rows in each child of a split.
-    min_weight_fraction_leaf : float, default=0.0
-        Least share of a tree's total weight in each child.
-    max_features : int, float, "sqrt", "log2" or None, default={max_features}
-        Features drawn at each node as split candidates (a float: that fraction of the features).
-    max_leaf_nodes : int or None, default=None
-        Most leaves per tree, taken best-first.
-    min_impurity_decrease : float, default=0.0
-        A split must decrease the weighted impurity (divided by the tree's total weight) by more than this.
-    bootstrap : bool, default={bootstrap}
-        Grow each tree on a bootstrap sample of the rows (else on all rows).
-    oob_score : bool, default=False
-        Score the forest on the out-of-bag rows ({oob_metric}); sets ``oob_score_`` and {oob_attr}.
-    n_jobs : int or None, default=None
-        Threads; None uses the physical cores.
-    random_state : int, RandomState or None
-        Seeds the bootstrap, the feature draws, the random thresholds and the binning sample; the same
-        seed gives the same forest whatever ``n_jobs`` is.
-    verbose : int, default=0
-        Print the fit's timings.
-    warm_start : bool, default=False
-        Keep the fitted trees and add trees up to ``n_estimators`` (fit on the same data).
-    {class_weight}ccp_alpha : float, default=0.0
-        Minimal cost-complexity pruning of each tree.
-    max_samples : int, float or None, default=None
-        Bootstrap draws per tree: an int, or a fraction of the default number of draws (the number of
-        rows, or the total integer weight when that is larger).
-    max_bin : int or None, default=255
-        Most value bins per feature (missing values get one more); None: a bin per distinct value.
-    categorical_features : "auto", array of int or str, bool mask or None, default="auto"
-        Features split by category sets instead of by order: the categorical columns of a frame (pandas
-        ``category``, text, Arrow dictionaries) always, plus the features given by index, name or mask
-        (integer codes >= 0, NaN missing). Each category is binned as itself (past ``max_bin``
-        categories the rarest share one bin). A split sends a set of categories left: random forests
-        order the node's categories by their mean target (regression) or class-1 share (binary) and
-        take the best cut of that order, which is the best subset split (Breiman); with more classes
-        each class's share gives one order and the best of those cuts is taken. Extra trees send a
-        random subset of the node's categories left. Categories unseen in training go where missing
-        values go.
-""" + MONOTONIC_CST_DOC + """
-    Bootstrap samples are drawn over the distinct rows with probabilities proportional to their sample
-    weights, so an integer weight is exactly a repetition of the row. Missing values (NaN) go to the
-    side learned at each split.
-"""
-
-_CLASS_WEIGHT_DOC = """class_weight : dict, "balanced", "balanced_subsample" or None, default=None
-        Weights of the classes, multiplying the rows' weights; "balanced_subsample" computes the
-        "balanced" weights on each tree's bootstrap sample.
-    """
-
+from ._cart_base import BaseForest, ClassifierCARTMixin
 
 class _ForestClassifier(ClassifierMixin, ClassifierCARTMixin, BaseForest):
     def __init__(self, n_estimators=100, *, criterion="gini", max_depth=None, min_samples_split=2,
@@ -131,16 +69,15 @@ class _ForestRegressor(RegressorMixin, BaseForest):
         self.monotonic_cst = monotonic_cst
 
 
-_CLF_DOC = dict(criteria='{"gini", "entropy", "log_loss"}, default="gini"', class_weight=_CLASS_WEIGHT_DOC,
-                oob_metric="accuracy", oob_attr="``oob_decision_function_``")
-_REG_DOC = dict(criteria='{"squared_error"}, default="squared_error"', class_weight="", oob_metric="R^2",
-                oob_attr="``oob_prediction_``")
-
-
 @register_model
+@document_params
 class RandomForestClassifier(_ForestClassifier):
-    __doc__ = """A random forest of CART classification trees: bootstrap rows, features drawn per split.
-    """ + _FOREST_PARAMS_DOC.format(max_features='"sqrt"', bootstrap="True", **_CLF_DOC) + """
+    """A random forest of CART classification trees: bootstrap rows, features drawn per split.
+
+    Bootstrap samples are drawn over the distinct rows with probabilities proportional to their sample
+    weights, so an integer weight is exactly a repetition of the row. Missing values (NaN) go to the
+    side learned at each split.
+
     Attributes
     ----------
     classes_, n_classes_, n_features_in_, feature_names_in_, feature_importances_, estimators_,
@@ -158,9 +95,14 @@ class RandomForestClassifier(_ForestClassifier):
 
 
 @register_model
+@document_params
 class RandomForestRegressor(_ForestRegressor):
-    __doc__ = """A random forest of CART regression trees: bootstrap rows, features drawn per split.
-    """ + _FOREST_PARAMS_DOC.format(max_features="1.0", bootstrap="True", **_REG_DOC) + """
+    """A random forest of CART regression trees: bootstrap rows, features drawn per split.
+
+    Bootstrap samples are drawn over the distinct rows with probabilities proportional to their sample
+    weights, so an integer weight is exactly a repetition of the row. Missing values (NaN) go to the
+    side learned at each split.
+
     Attributes
     ----------
     n_features_in_, feature_names_in_, feature_importances_, estimators_,
@@ -178,10 +120,15 @@ class RandomForestRegressor(_ForestRegressor):
 
 
 @register_model
+@document_params
 class ExtraTreesClassifier(_ForestClassifier):
-    __doc__ = """Extremely randomised trees for classification: one random threshold per candidate
+    """Extremely randomised trees for classification: one random threshold per candidate
     feature, all rows by default.
-    """ + _FOREST_PARAMS_DOC.format(max_features='"sqrt"', bootstrap="False", **_CLF_DOC) + """
+
+    Missing values (NaN) go to the side learned at each split. With ``bootstrap=True``, bootstrap samples
+    are drawn over the distinct rows with probabilities proportional to their sample weights, so an
+    integer weight is exactly a repetition of the row.
+
     Attributes
     ----------
     classes_, n_classes_, n_features_in_, feature_names_in_, feature_importances_, estimators_
@@ -214,10 +161,15 @@ class ExtraTreesClassifier(_ForestClassifier):
 
 
 @register_model
+@document_params
 class ExtraTreesRegressor(_ForestRegressor):
-    __doc__ = """Extremely randomised trees for regression: one random threshold per candidate feature,
+    """Extremely randomised trees for regression: one random threshold per candidate feature,
     all rows by default.
-    """ + _FOREST_PARAMS_DOC.format(max_features="1.0", bootstrap="False", **_REG_DOC) + """
+
+    Missing values (NaN) go to the side learned at each split. With ``bootstrap=True``, bootstrap samples
+    are drawn over the distinct rows with probabilities proportional to their sample weights, so an
+    integer weight is exactly a repetition of the row.
+
     Attributes
     ----------
     n_features_in_, feature_names_in_, feature_importances_, estimators_

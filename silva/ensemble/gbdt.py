@@ -10,6 +10,7 @@ import numbers
 import numpy as np
 from sklearn.base import ClassifierMixin, RegressorMixin
 
+from .._params import document_params
 from .._registry import register_model
 from ..losses.gradient_boosting import get_gb_loss
 from ._boosting_base import BaseBoost
@@ -18,69 +19,6 @@ from ._outputs import ClassifierOutputsMixin, RegressorOutputsMixin
 # Loading refuses a model whose raw scores could exceed this (no fitted model comes near): sums of
 # leaf values then never overflow, and neither does softmax's ``raw - max``.
 _MAX_RAW = 1e300
-
-_PARAMS_DOC = """
-    Parameters
-    ----------
-    loss : {losses}
-        {loss_doc}
-    learning_rate : float, default=0.1
-        Shrinkage of every tree's leaf values.
-    n_estimators : int, default=100
-        Boosting rounds ({trees_per_round}).
-    subsample : float, default=1.0
-        Fraction of rows drawn (without replacement) for each round: stochastic gradient boosting.
-        Trees and line searches see only the drawn rows.
-    max_depth : int or None, default=3
-        Deepest level of a tree; None for no limit.
-    min_samples_split : int or float, default=2
-        Least number of rows a node needs to be split (a float is a fraction of the training rows,
-        rounded up).
-    min_samples_leaf : int, default=1
-        Least number of rows in each child of a split.
-    max_leaf_nodes : int or None, default=None
-        Most leaves per tree, grown best-first (the split of highest gain first); None grows level
-        by level down to ``max_depth``.
-    max_features : {{"sqrt", "log2"}}, int, float or None, default=None
-        Features drawn at random for each split: ``sqrt(n_features)``, ``log2(n_features)``, a
-        number, a fraction of ``n_features``, or all of them (None).{alpha_doc}
-    max_bin : int, default=255
-        Most value bins per feature (split thresholds are searched on binned values; scikit-learn's
-        GradientBoosting searches every distinct value). Missing values (NaN) get a bin of their own
-        and a learned direction.
-    categorical_features : "auto", list of indices or names, bool mask, or None, default="auto"
-        Features split by sets of categories (LightGBM's sorted-gradient partition, as in
-        ``BoostClassifier``) rather than thresholds. Columns of categorical dtype (pandas
-        ``category``, text, Arrow dictionaries) always are; list integer-coded columns here (codes must
-        be non-negative integers). Unseen categories at predict go where missing values go.
-    monotonic_cst : list of -1/0/1 per feature, dict {{feature name: -1/0/1}} or None, default=None
-        Monotone constraints, as ``BoostRegressor``'s: leaf values are clamped into the bounds the
-        tree's other leaves set; the renewed leaf values (line searches) are clamped again in node
-        order, so every tree stays monotone. Not for multiclass models nor categorical features.
-    interaction_cst : list of feature sets, "pairwise", "no_interactions" or None, default=None
-        Features may share a tree path only if one set holds them all (features in no set form one
-        more set); "no_interactions" gives an additive model.
-    n_iter_no_change : int or None, default=None
-        Stop after this many rounds without improvement of the loss on the last ``eval_set`` (or on
-        a held-out ``validation_fraction`` when no eval_set is given) and keep the best round.
-    validation_fraction : float, default=0.1
-        Held-out share for early stopping without an eval_set.
-    tol : float, default=1e-4
-        Least decrease of the validation loss that counts as an improvement.
-    random_state : int, RandomState or None
-        Seeds row/feature sampling and the validation split; the same seed gives the same model
-        whatever ``n_jobs`` is.
-    n_jobs : int or None, default=None
-        Threads; None uses the physical cores.
-    verbose : int, default=0
-        Print the validation losses every ``verbose`` rounds and the phase timings at the end.
-"""
-
-_ALPHA_DOC = """
-    alpha : float, default=0.9
-        Quantile of the ``"quantile"`` loss; for ``"huber"``, the quantile of the absolute residuals
-        taken as the Huber threshold (recomputed every round)."""
-
 
 class _GBDTBase(BaseBoost):
     """Friedman's gradient boosting: configuration of BaseBoost's loop (no loop of its own)."""
@@ -184,8 +122,9 @@ def _check_category_maps(categories, schema):
 
 
 @register_model
+@document_params
 class GBDTRegressor(RegressorMixin, RegressorOutputsMixin, _GBDTBase):
-    __doc__ = """Friedman's gradient boosting for regression (scikit-learn's GradientBoostingRegressor).
+    """Friedman's gradient boosting for regression (scikit-learn's GradientBoostingRegressor).
 
     Each tree is a least-squares regression tree fitted to the negative gradient of the loss; its
     leaves then take Friedman's per-leaf line search (the mean, the median, the Huber step or the
@@ -197,11 +136,7 @@ class GBDTRegressor(RegressorMixin, RegressorOutputsMixin, _GBDTBase):
     hessian (absolute error, Huber, quantile). It has no regularisation of splits or leaves (no
     ``reg_lambda``, ``reg_alpha``, ``gamma`` or ``min_child_weight``), as scikit-learn's
     GradientBoostingRegressor.
-    """ + _PARAMS_DOC.format(
-        losses='{"squared_error", "absolute_error", "huber", "quantile"}, default="squared_error"',
-        loss_doc="Loss to minimise; leaves get the mean, the median, Friedman's Huber step or the "
-                 "``alpha``-quantile of their residuals.",
-        trees_per_round="one tree per round", alpha_doc=_ALPHA_DOC) + """
+
     Attributes
     ----------
     n_features_in_, feature_names_in_, n_iter_, best_iteration_, evals_result_ (metric "rmse",
@@ -248,8 +183,9 @@ class GBDTRegressor(RegressorMixin, RegressorOutputsMixin, _GBDTBase):
 
 
 @register_model
+@document_params
 class GBDTClassifier(ClassifierMixin, ClassifierOutputsMixin, _GBDTBase):
-    __doc__ = """Friedman's gradient boosting for classification (scikit-learn's
+    """Friedman's gradient boosting for classification (scikit-learn's
     GradientBoostingClassifier).
 
     Log-loss: one tree per round for two classes, one per class per round for more. Each tree is a
@@ -261,10 +197,7 @@ class GBDTClassifier(ClassifierMixin, ClassifierOutputsMixin, _GBDTBase):
     negative gradient and uses the hessian only in the leaf line search. It has no regularisation of
     splits or leaves (no ``reg_lambda``, ``reg_alpha``, ``gamma`` or ``min_child_weight``), as
     scikit-learn's GradientBoostingClassifier.
-    """ + _PARAMS_DOC.format(
-        losses='{"log_loss"}, default="log_loss"',
-        loss_doc="The binomial (two classes) or multinomial log-loss.",
-        trees_per_round="a multiclass model grows one tree per class per round", alpha_doc="") + """
+
     Attributes
     ----------
     classes_, n_classes_, n_features_in_, feature_names_in_, n_iter_, best_iteration_, evals_result_

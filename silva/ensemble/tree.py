@@ -10,61 +10,10 @@ from sklearn.utils import Bunch
 from sklearn.utils.validation import check_is_fitted
 
 from .._engine.pruning import pruning_path
+from .._params import document_params
 from .._registry import register_model
 from .._validation import check_fit_X_y
-from ._cart_base import BaseCART, MONOTONIC_CST_DOC, ClassifierCARTMixin
-
-_TREE_PARAMS_DOC = """
-    Parameters
-    ----------
-    criterion : {criteria}
-        Impurity the splits decrease.
-    splitter : {{"best", "random"}}, default="best"
-        "best": the best threshold of each candidate feature; "random": one random threshold per
-        candidate feature (an extremely randomised tree).
-    max_depth : int or None, default=None
-        Deepest level (None: grow until the leaves are pure or too small).
-    min_samples_split : int or float, default=2
-        Least number of rows a node needs to be split (a float: that fraction of the rows, rounded up).
-    min_samples_leaf : int, default=1
-        Least number of rows in each child of a split.
-    min_weight_fraction_leaf : float, default=0.0
-        Least share of the total sample weight in each child.
-    max_features : int, float, "sqrt", "log2" or None, default=None
-        Features drawn (without replacement) at each node as split candidates; None: all.
-    random_state : int, RandomState or None
-        Seeds the feature draws, the random thresholds and the binning sample.
-    max_leaf_nodes : int or None, default=None
-        Most leaves, taken best-first (the open node of largest impurity decrease splits next).
-    min_impurity_decrease : float, default=0.0
-        A split must decrease the weighted impurity (scikit-learn's units: divided by the total weight)
-        by more than this.
-    {class_weight}ccp_alpha : float, default=0.0
-        Minimal cost-complexity pruning: the subtrees whose effective alpha is at most this are pruned.
-    max_bin : int or None, default=255
-        Most value bins per feature (missing values get one more); None: a bin per distinct value
-        (exact splits, a wider bin type), which matches scikit-learn's tree on small data.
-    n_jobs : int or None, default=None
-        Threads for binning and prediction; None uses the physical cores.
-    categorical_features : "auto", array of int or str, bool mask or None, default="auto"
-        Features split by category sets instead of by order: the categorical columns of a frame (pandas
-        ``category``, text, Arrow dictionaries) always, plus the features given by index, name or mask
-        (integer codes >= 0, NaN missing). Each category is binned as itself (past ``max_bin``
-        categories the rarest share one bin). A split sends a set of categories left: the node's
-        categories ordered by their mean target (regression) or class-1 share (binary), the best cut of
-        that order being the best subset split (Breiman); with more classes each class's share gives
-        one order and the best of those cuts is taken; ``splitter="random"`` sends a random subset left.
-        Categories unseen in training go where missing values go.
-""" + MONOTONIC_CST_DOC + """
-    Missing values (NaN) go to the side learned at each split; a split on a feature that had no missing
-    values in training sends them to the child with more training rows (as scikit-learn).
-"""
-
-_CLASS_WEIGHT_DOC = """class_weight : dict, "balanced" or None, default=None
-        Weights of the classes, multiplying the sample weights ("balanced": inversely proportional to
-        the class frequencies).
-    """
-
+from ._cart_base import BaseCART, ClassifierCARTMixin
 
 class _TreeMixin:
     def get_depth(self):
@@ -107,10 +56,13 @@ class _TreeMixin:
 
 
 @register_model
+@document_params
 class DecisionTreeClassifier(ClassifierMixin, ClassifierCARTMixin, _TreeMixin, BaseCART):
-    __doc__ = """A CART classification tree (Gini or entropy), binned or exact.
-    """ + _TREE_PARAMS_DOC.format(criteria='{"gini", "entropy", "log_loss"}, default="gini"',
-                                  class_weight=_CLASS_WEIGHT_DOC) + """
+    """A CART classification tree (Gini or entropy), binned or exact.
+
+    Missing values (NaN) go to the side learned at each split; a split on a feature that had no missing
+    values in training sends them to the child with more training rows (as scikit-learn).
+
     Attributes
     ----------
     classes_, n_classes_, n_features_in_, feature_names_in_, feature_importances_
@@ -148,9 +100,13 @@ class DecisionTreeClassifier(ClassifierMixin, ClassifierCARTMixin, _TreeMixin, B
 
 
 @register_model
+@document_params
 class DecisionTreeRegressor(RegressorMixin, _TreeMixin, BaseCART):
-    __doc__ = """A CART regression tree (squared error), binned or exact.
-    """ + _TREE_PARAMS_DOC.format(criteria='{"squared_error"}, default="squared_error"', class_weight="") + """
+    """A CART regression tree (squared error), binned or exact.
+
+    Missing values (NaN) go to the side learned at each split; a split on a feature that had no missing
+    values in training sends them to the child with more training rows (as scikit-learn).
+
     Attributes
     ----------
     n_features_in_, feature_names_in_, feature_importances_
