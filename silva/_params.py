@@ -514,7 +514,7 @@ PARAMS = {
     # ------------------------------------------------------------ bins and categories
     "max_bin": Param(
         _models("boost gbdt cart forest adaboost"), 255, By(cart="int or None", forest="int or None",
-                                                             other="int"),
+                                                             adaboost="int or None", other="int"),
         By(boost="Most value bins per feature; missing values (NaN) get a bin of their own and a learned "
                  "direction.",
            gbdt="Most value bins per feature (split thresholds are searched on binned values; "
@@ -525,11 +525,13 @@ PARAMS = {
            forest="Most value bins per feature (missing values get one more); None: a bin per distinct "
                   "value.",
            adaboost="Most value bins per feature, up to 65535; missing values (NaN) get a bin of their own. "
-                    "With more bins than a column has distinct values every value is a bin: "
-                    "scikit-learn's exact thresholds."),
-        # None (a bin per distinct value) only for the trees and forests
+                    "None: a bin per distinct value (scikit-learn's exact thresholds; reweighted rounds "
+                    "can then isolate the few rows they weigh most, which 255 quantile bins of unweighted "
+                    "rows may merge)."),
+        # None (a bin per distinct value) for the CART family; the boosters' histograms need a bound
         By(cart=dict(low=2, high=65535, integer=True, allow_none=True),
            forest=dict(low=2, high=65535, integer=True, allow_none=True),
+           adaboost=dict(low=2, high=65535, integer=True, allow_none=True),
            other=dict(low=2, high=65535, integer=True)),
         ("max_bins",),
     ),

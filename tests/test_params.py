@@ -153,7 +153,7 @@ def test_good_values_pass(name):
 def test_max_bin_none_only_where_a_bin_per_value_is_implemented():
     for cls in ESTIMATORS:
         est = cls(max_bin=None)
-        if P.model_of(cls) in ("cart", "forest"):
+        if P.model_of(cls) in ("cart", "forest", "adaboost"):
             validate_params(est)
         else:
             with pytest.raises(ValueError, match="max_bin"):
