@@ -6,6 +6,7 @@ import pytest
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
+from silva._engine import _reference as ref
 from silva._engine.dfs_grower import grow_forest, grow_forest_packed
 from silva._engine.predict import forest_predict_values
 from silva._engine.tree import Categories, Forest
@@ -68,17 +69,7 @@ def test_exact_mode_caps_bins_below_the_uint16_limit():
 
 
 # ----------------------------------------------------------------- a naive reference for every split path
-def _score(stats, criterion):
-    """Score of a stats vector (K channels + weight), as the grower's _score (naive NumPy)."""
-    W = stats[-1]
-    if W <= 0:
-        return 0.0
-    if criterion == "squared_error":
-        return stats[0] ** 2 / W
-    if criterion == "gini":
-        return float(np.sum(stats[:-1] ** 2) / W)
-    p = stats[:-1][stats[:-1] > 0]
-    return float(np.sum(p * np.log(p / W)))
+_score = ref.cart_score_ref  # score of a stats vector (K channels + weight), naive NumPy
 
 
 def _route_bins(tree, bins, missing_bin, n_words):
