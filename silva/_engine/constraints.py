@@ -166,12 +166,6 @@ def constrained_scores(GL, HL, GR, HR, reg_lambda, reg_alpha, lo, hi, direction)
 
 # ------------------------------------------------------------------ split checking (CART)
 @njit(cache=True, inline="always")
-def is_constrained(cons):
-    """``cons`` = (lo, hi, direction) of a node and feature: whether any of it restricts the split."""
-    return cons[2] != 0.0 or cons[0] > -_INF or cons[1] < _INF
-
-
-@njit(cache=True, inline="always")
 def values_ok(vL, vR, cons):
     """Children's values within the node's bounds and in the feature's direction (scikit-learn's check)."""
     lo, hi, direction = cons[0], cons[1], cons[2]

@@ -55,9 +55,6 @@ class TreeBuilder:
         cols["right"][node] = right
         cols["gain"][node] = gain
 
-    def set_value(self, node, value):
-        self.columns["value"][node] = value
-
     def finish(self, n_words):
         tree = {name: np.asarray(vals, dtype=dt) for (name, dt), vals in
                 zip(NODE_FIELDS.items(), self.columns.values())}
