@@ -46,8 +46,9 @@ from .dfs_categorical import _MIN_CATEGORY_ROWS, _cat_split_random, _cat_split_s
 from .dfs_rows import _GATHER, _bin_range, _gather, _partition, _partition_cat, _totals
 from .criterion import CRITERIA, channel_score
 from .routing import bitset_words, set_bit
-from .dfs_scan import (_INSERTION, _entries, _entries2, _eval_threshold, _extra_bin, _scan2, _scan_sorted,
-                       _splitmix, _uniform)
+from .scan import cart_rules
+from .dfs_scan import (_INSERTION, _entries, _entries2, _eval_threshold, _extra_bin, _scan_sorted, _splitmix,
+                       _uniform, scan_pairs)
 from .tree import unpack_trees
 
 
@@ -122,7 +123,8 @@ def _grow_one(data, rules, mono, rows_in, w_rows, targets, seed, scratch, out):
     e_L = np.empty(C)
     e_R = np.empty(C)
     e_acc = np.empty(4 * K)
-    best = np.empty(4)
+    best = np.empty(6)  # the record of scan.scan_ordered
+    scan_rules = cart_rules(classification, criterion, min_weight_leaf, min_samples_leaf)
     order_buf = np.empty(_INSERTION, dtype=np.int64)
     # categorical splits: per-category stats, orders and the left sets (bins)
     nc = missing_bin + 2 if is_cat.any() else 0
@@ -252,8 +254,7 @@ def _grow_one(data, rules, mono, rows_in, w_rows, targets, seed, scratch, out):
                                                           sel, table, e_L, e_R, best, cons)
                     else:
                         improved = _cat_split_sorted(n_cat, n_miss, m, K, classification, missing_bin, total,
-                                                     parent, criterion, min_samples_leaf, min_weight_leaf,
-                                                     _MIN_CATEGORY_ROWS, cats, cstat, ccnt, ckeys, c_bins,
+                                                     parent, criterion, scan_rules, _MIN_CATEGORY_ROWS, cats, cstat, ccnt, ckeys, c_bins,
                                                      c_stat, c_cnt, gstat, gcnt, crank, table, left, work, best,
                                                      cons)
                     if improved:
@@ -270,15 +271,14 @@ def _grow_one(data, rules, mono, rows_in, w_rows, targets, seed, scratch, out):
                 elif not classification or K == 2:
                     n_dist = _entries2(kbs, off, t2, w2, src, m, b_min, b_max, missing_bin, keys, order_buf,
                                        bins_sorted, stat_rows, hist)
-                    improved = _scan2(bins_sorted, stat_rows, n_dist, m, missing_bin, parent,
-                                      total[1] if classification else total[0], total[K], classification,
-                                      criterion, min_samples_leaf, min_weight_leaf, best, cons)
+                    improved = scan_pairs(bins_sorted, stat_rows, n_dist, m, missing_bin, parent,
+                                          total[1] if classification else total[0], total[K], scan_rules, best,
+                                          cons)
                 else:
                     n_dist = _entries(kbs, off, t2, w2, src, m, b_min, b_max, K, classification, missing_bin,
                                       keys, order_buf, bins_sorted, stat_rows, cnt_rows, hist, hist_cnt)
                     improved = _scan_sorted(bins_sorted, stat_rows, cnt_rows, n_dist, m, K, missing_bin,
-                                            parent, total, criterion, min_samples_leaf, min_weight_leaf, left,
-                                            work, best, cons)
+                                            parent, total, criterion, scan_rules, left, work, best, cons)
                 if improved:
                     best_f = f
                     best_b = int(best[1])
@@ -302,7 +302,7 @@ def _grow_one(data, rules, mono, rows_in, w_rows, targets, seed, scratch, out):
                 best_off = best_j * n
         if best_f < 0:
             continue
-        nl = int(best[3])
+        nl = int(best[5])
         if best_is_cat:
             _partition_cat(best_kb, best_off, m, rows2, w2, t2, src, (1 - side) * n + lo, nl, best_table, best_d,
                            missing_bin)

@@ -3,7 +3,8 @@
 Per-row statistics: a regression row adds (w*y, w); a
 classification row adds w to its class channel and to the weight channel, so one scan serves squared
 error, Gini and entropy (``criterion.channel_score``). Random forests and CART scan a feature's bins in order
-(``_entries`` / ``_entries2`` then ``_scan_sorted`` / ``_scan2``); extra trees evaluate one random
+(``_entries`` / ``_entries2`` then ``_scan_sorted`` / ``scan_pairs``, both the ordered scan of
+``scan``); extra trees evaluate one random
 threshold (``_extra_bin``, ``_eval_threshold``). The node-seeded random streams (``_splitmix``) live
 here too.
 """
@@ -12,6 +13,7 @@ from numba import njit
 
 from .constraints import values_ok
 from .criterion import channel_score, pair_score
+from .scan import _ratio, scan_channels, scan_ordered
 
 _SMALL = 32  # rows below which sorting them beats zeroing and scanning a histogram
 _INSERTION = 32  # rows below which an insertion sort beats a merge sort (and allocates nothing)
@@ -35,20 +37,15 @@ def _uniform(state):
 
 @njit(cache=True, inline="always")
 def _offer(best, gain, threshold, missing_left, n_left):
-    """Keep a split whose gain beats best[0]: best = (gain, threshold bin, missing rows go left, rows
-    that go left); whether it was kept."""
+    """Keep a split whose gain beats best[0]: best = (gain, threshold bin, missing rows go left, -, -,
+    rows that go left), the record of ``scan.scan_ordered``; whether it was kept."""
     if gain > best[0]:
         best[0] = gain
         best[1] = threshold
         best[2] = missing_left
-        best[3] = n_left
+        best[5] = n_left
         return True
     return False
-
-
-@njit(cache=True, inline="always")
-def _ratio(a, b):
-    return a / b if b > 0.0 else 0.0
 
 
 @njit(cache=True, inline="always")
@@ -325,15 +322,10 @@ def _entries2(kbs, off, t2, w2, src, m, b_min, b_max, missing_bin, keys, order_b
 
 
 @njit(cache=True)
-def _scan2(bins_sorted, ent, n_rows, m, missing_bin, parent, t_y, t_w, classification, criterion, min_leaf,
-           min_weight, best, cons):
-    """``_scan_sorted`` for the (sum w y, sum w, rows) entries of ``_entries2``: the same candidates in
-    the same order, with the sums in registers (``t_y``, ``t_w``: the node's)."""
-    check = False
-    ch = 0
-    if cons is not None:
-        check = cons[2] != 0.0
-        ch = int(cons[3])
+def scan_pairs(bins_sorted, ent, n_rows, m, missing_bin, parent, t_y, t_w, rules, best, cons):
+    """Scan one feature given its (sum w y, sum w, rows) entries sorted by bin (``_entries2``; the
+    missing rows' last): the ordered scan (``scan.scan_ordered``) under CART ``rules``, ``t_y``, ``t_w``
+    the node's sums. Returns whether ``best`` improved."""
     n_val = n_rows
     while n_val > 0 and bins_sorted[n_val - 1] == missing_bin:
         n_val -= 1
@@ -343,98 +335,27 @@ def _scan2(bins_sorted, ent, n_rows, m, missing_bin, parent, t_y, t_w, classific
         return False
     m_y = 0.0
     m_w = 0.0
-    n_miss = 0
+    n_miss = 0.0
     for j in range(n_val, n_rows):
         m_y += ent[j, 0]
         m_w += ent[j, 1]
-        n_miss += int(ent[j, 2])
-    improved = False
-    for d in range(2 if n_miss > 0 else 1):
-        l_y = m_y if d == 1 else 0.0
-        l_w = m_w if d == 1 else 0.0
-        nl = n_miss if d == 1 else 0
-        j = 0
-        while j < n_val:
-            b = bins_sorted[j]
-            while j < n_val and bins_sorted[j] == b:
-                l_y += ent[j, 0]
-                l_w += ent[j, 1]
-                nl += int(ent[j, 2])
-                j += 1
-            if nl < min_leaf or m - nl < min_leaf:
-                continue
-            r_y = t_y - l_y
-            r_w = t_w - l_w
-            if l_w < min_weight or r_w < min_weight or not _allowed(check, l_y, l_w, r_y, r_w, cons):
-                continue
-            if j == n_val and d == 0 and n_miss == 0:
-                break  # everything went left
-            gain = pair_score(l_y, l_w, classification, criterion) + pair_score(r_y, r_w, classification, criterion) \
-                - parent
-            if _offer(best, gain, b, d, nl):
-                improved = True
-    return improved
+        n_miss += ent[j, 2]
+    return scan_ordered(ent, bins_sorted, n_val, (m_y, m_w, n_miss), (t_y, t_w, float(m)), parent, rules, cons,
+                        best)
 
 
 @njit(cache=True)
-def _scan_sorted(bins_sorted, stat_rows, cnt_rows, n_rows, m, K, missing_bin, parent, total, criterion,
-                 min_leaf, min_weight, left, work, best, cons):
+def _scan_sorted(bins_sorted, stat_rows, cnt_rows, n_rows, m, K, missing_bin, parent, total, criterion, rules,
+                 left, work, best, cons):
     """Scan one feature given its entries sorted by bin: single rows, or whole bins of a histogram
-    (``stat_rows[j]``: stats vector, ``cnt_rows[j]``: rows in it; ``m`` rows in all).
-
-    best = [gain, bin, missing_left, n_left]; returns True when it improved. ``cons``: the node's monotone
-    state (lo, hi, direction, value channel): splits whose children's values break it are skipped."""
-    check = False
-    ch = 0
-    if cons is not None:
-        check = cons[2] != 0.0
-        ch = int(cons[3])
-    C = K + 1
-    # missing rows sit at the end (missing_bin is the largest bin)
+    (``stat_rows[j]``: stats vector, ``cnt_rows[j]``: rows in it; ``m`` rows in all; the missing rows'
+    last), with K class channels (``scan.scan_channels``). Returns whether ``best`` improved."""
     n_val = n_rows
     while n_val > 0 and bins_sorted[n_val - 1] == missing_bin:
         n_val -= 1
     if n_val == 0:
         return False
-    lo_bin = bins_sorted[0]
-    hi_bin = bins_sorted[n_val - 1]
-    if lo_bin == hi_bin and n_val == n_rows:
+    if bins_sorted[0] == bins_sorted[n_val - 1] and n_val == n_rows:
         return False
-    miss = work[2 * C:3 * C]
-    miss[:] = 0.0
-    n_miss = 0
-    for j in range(n_val, n_rows):
-        n_miss += cnt_rows[j]
-        for c in range(C):
-            miss[c] += stat_rows[j, c]
-    improved = False
-    for d in range(2 if n_miss > 0 else 1):
-        left[:] = 0.0
-        nl = 0
-        if d == 1:
-            for c in range(C):
-                left[c] = miss[c]
-            nl = n_miss
-        j = 0
-        while j < n_val:
-            b = bins_sorted[j]
-            while j < n_val and bins_sorted[j] == b:
-                for c in range(C):
-                    left[c] += stat_rows[j, c]
-                nl += cnt_rows[j]
-                j += 1
-            n_right = m - nl
-            if nl < min_leaf or n_right < min_leaf:
-                continue
-            right = work[0:C]
-            for c in range(C):
-                right[c] = total[c] - left[c]
-            if left[K] < min_weight or right[K] < min_weight \
-                    or not _allowed(check, left[ch], left[K], right[ch], right[K], cons):
-                continue
-            if j == n_val and d == 0 and n_miss == 0:
-                break  # everything went left
-            gain = channel_score(left, K, criterion) + channel_score(right, K, criterion) - parent
-            if _offer(best, gain, b, d, nl):
-                improved = True
-    return improved
+    return scan_channels(bins_sorted, stat_rows, cnt_rows, n_val, n_rows, m, K, parent, total, criterion, rules,
+                         left, work, best, cons)

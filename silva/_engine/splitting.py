@@ -11,8 +11,8 @@ from collections import namedtuple
 import numpy as np
 from numba import njit, prange
 
-from .constraints import constrained_scores
 from .criterion import bounded_score, node_score
+from .scan import NEWTON, ScanRules, beats, is_bounded, scan_ordered
 
 # What the split search needs besides the histograms: each feature's count of value bins, the
 # missing-value bin, params = (reg_lambda, reg_alpha, gamma, min_child_weight, min_samples_leaf), the
@@ -43,11 +43,6 @@ def _take(best_out, row, f, r):
 
 
 @njit(cache=True, inline="always")
-def is_bounded(lo, hi):
-    return lo > -np.inf or hi < np.inf
-
-
-@njit(cache=True, inline="always")
 def parent_score(G, H, reg_lambda, reg_alpha, lo, hi):
     """The score of a node before its split; a node under monotone bounds keeps its value within them."""
     if is_bounded(lo, hi):
@@ -56,73 +51,48 @@ def parent_score(G, H, reg_lambda, reg_alpha, lo, hi):
 
 
 @njit(cache=True, inline="always")
-def _child_scores(GL, HL, GR, HR, reg_lambda, reg_alpha, lo, hi, direction, constrained):
-    """Scores of a split's children: Newton's optimum, or under monotone constraints the scores of the
-    values clamped into the node's bounds (-inf when they break the feature's direction)."""
-    if constrained:
-        return constrained_scores(GL, HL, GR, HR, reg_lambda, reg_alpha, lo, hi, direction)
-    return node_score(GL, HL, reg_lambda, reg_alpha), node_score(GR, HR, reg_lambda, reg_alpha)
+def newton_rules(params, reg_lambda, min_group, penalty):
+    """``scan.ScanRules`` of a booster scan: params = (reg_lambda, reg_alpha, gamma, min_child_weight,
+    min_samples_leaf); ``reg_lambda`` as given (the category-set search adds cat_l2)."""
+    return ScanRules(NEWTON, reg_lambda, params[1], params[2], 0.5, params[3], params[4], _TIE_EPS, _REL_EPS,
+                     min_group, penalty)
+
+
+@njit(cache=True, inline="always")
+def _missing_sums(hist, missing_bin):
+    """(G, H, N) of the missing bin (N = -1 without a count channel) and whether it holds any rows."""
+    counted = hist.shape[1] == 3
+    mG = hist[missing_bin, 0]
+    mH = hist[missing_bin, 1]
+    mN = hist[missing_bin, 2] if counted else -1.0
+    return (mG, mH, mN), (mN > 0 if counted else (mH > 0 or mG != 0))
+
+
+@njit(cache=True, inline="always")
+def _default_side(out, H, has_missing):
+    if not has_missing and out[0] > -np.inf:
+        # no missing values reached this node: unseen NaNs follow the child of larger cover
+        out[2] = 1.0 if out[4] >= H - out[4] else 0.0
 
 
 @njit(cache=True)
 def _scan_feature(hist, n_value_bins, missing_bin, G, H, N, parent, params, out, lo, hi, direction):
-    """Best threshold of one feature; writes (gain, bin, missing_left, GL, HL, NL) into ``out``.
+    """Best threshold of one feature from its histogram (the ordered scan, ``scan.scan_ordered``); writes
+    (gain, bin, missing_left, GL, HL, NL) into ``out``.
 
     Row counts (and so min_samples_leaf) are only checked when the histogram has a count channel;
     without one NL is -1 and the caller takes counts from the partition. ``lo``, ``hi``: the node's
     monotone bounds, ``direction``: the feature's monotone constraint (see ``constraints``), None when the
-    model has none.
+    model has none (the scan then compiles without the bound checks).
     """
-    if direction is None:
-        constrained = False  # an unconstrained model: compiled without the bound checks
-    else:
-        constrained = direction != 0 or is_bounded(lo, hi)
-    counted = hist.shape[1] == 3
-    reg_lambda, reg_alpha, gamma, min_child_weight, min_samples_leaf = (
-        params[0], params[1], params[2], params[3], params[4])
-    best = -np.inf
     out[0] = -np.inf
-    mG = hist[missing_bin, 0]
-    mH = hist[missing_bin, 1]
-    mN = hist[missing_bin, 2] if counted else -1.0
-    has_missing = mN > 0 if counted else (mH > 0 or mG != 0)
-    n_dirs = 2 if has_missing else 1
-    for d in range(n_dirs):
-        # d == 0: missing values go right; d == 1: they go left
-        GL = mG if d == 1 else 0.0
-        HL = mH if d == 1 else 0.0
-        NL = mN if d == 1 else 0.0
-        for b in range(n_value_bins):
-            GL += hist[b, 0]
-            HL += hist[b, 1]
-            if counted:
-                NL += hist[b, 2]  # accumulate before any `continue`
-                # an empty bin splits the rows as the bin before it did: skip its two divisions (the
-                # lower bin keeps such ties anyway); deep nodes have mostly empty bins. (A subtracted
-                # histogram can hold rounding residue in an empty bin, hence the count test.)
-                if hist[b, 2] == 0.0 or NL < min_samples_leaf or N - NL < min_samples_leaf:
-                    continue
-            elif hist[b, 0] == 0.0 and hist[b, 1] == 0.0:
-                continue
-            HR = H - HL
-            if HL < min_child_weight or HR < min_child_weight:
-                continue
-            GR = G - GL
-            sL, sR = _child_scores(GL, HL, GR, HR, reg_lambda, reg_alpha, lo, hi, direction, constrained)
-            if sL == -np.inf:
-                continue
-            gain = 0.5 * (sL + sR - parent) - gamma
-            if (best == -np.inf or _better(gain, best)) and gain > _REL_EPS * (sL + sR):
-                best = gain
-                out[0] = gain
-                out[1] = b
-                out[2] = d
-                out[3] = GL
-                out[4] = HL
-                out[5] = NL if counted else -1.0
-    if not has_missing and out[0] > -np.inf:
-        # no missing values reached this node: unseen NaNs follow the child of larger cover
-        out[2] = 1.0 if out[4] >= H - out[4] else 0.0
+    miss, has_missing = _missing_sums(hist, missing_bin)
+    rules = newton_rules(params, params[0], 0.0, 0.0)
+    if direction is None:
+        scan_ordered(hist, None, n_value_bins, miss, (G, H, N), parent, rules, None, out)
+    else:
+        scan_ordered(hist, None, n_value_bins, miss, (G, H, N), parent, rules, (lo, hi, float(direction)), out)
+    _default_side(out, H, has_missing)
 
 
 @njit(cache=True)
@@ -170,54 +140,26 @@ def _scan_categorical(hist, n_value_bins, missing_bin, G, H, N, params, cat_para
     monotone bounds [lo, hi] (from constrained features split above) the children's values are clamped
     into them, as in ``_scan_feature``; a categorical feature itself is never constrained.
     """
-    bounded = is_bounded(lo, hi)
     lam = params[0]
-    reg_alpha, gamma, min_child_weight, min_samples_leaf = params[1], params[2], params[3], params[4]
-    cat_lambda = lam + cat_params[1]
     cat_smooth, min_data_per_group, max_cat = cat_params[0], cat_params[2], int(cat_params[3])
     phi = cat_params[4] if cat_params.size > 4 else 0.0
     code_order = cat_params.size > 5 and cat_params[5] != 0.0
     counted = hist.shape[1] == 3
     out[0] = -np.inf
-    mG = hist[missing_bin, 0]
-    mH = hist[missing_bin, 1]
-    mN = hist[missing_bin, 2] if counted else 0.0
-    has_missing = mN > 0 if counted else (mH > 0 or mG != 0)
-    n_dirs = 2 if has_missing else 1
+    miss, has_missing = _missing_sums(hist, missing_bin)
+    total = (G, H, N)
+    bounds = (lo, hi, 0.0)  # a categorical feature is never constrained itself; its node may be bounded
 
     # -- thresholds in code order
-    best = -np.inf
-    best_b, best_ml = -1, 0
-    bGL, bHL, bNL = 0.0, 0.0, 0.0
     n_bins_here = 0
-    parent = parent_score(G, H, lam, reg_alpha, lo, hi)
-    for d in range(n_dirs if code_order else 1):
-        # d == 0: missing values go right; d == 1: they go left
-        GL = mG if d == 1 else 0.0
-        HL = mH if d == 1 else 0.0
-        NL = mN if d == 1 else 0.0
-        for b in range(n_value_bins):
-            if (hist[b, 2] == 0.0) if counted else (hist[b, 1] == 0.0 and hist[b, 0] == 0.0):
-                continue  # empty here (a subtracted histogram may hold rounding residue in G, H)
-            if d == 0:
-                n_bins_here += 1
-            if not code_order:
-                continue
-            GL += hist[b, 0]
-            HL += hist[b, 1]
-            if counted:
-                NL += hist[b, 2]
-                if NL < min_samples_leaf or N - NL < min_samples_leaf:
-                    continue
-            HR = H - HL
-            if HL < min_child_weight or HR < min_child_weight:
-                continue
-            sL, sR = _child_scores(GL, HL, G - GL, HR, lam, reg_alpha, lo, hi, 0, bounded)
-            gain = 0.5 * (sL + sR - parent) - gamma
-            if (best == -np.inf or _better(gain, best)) and gain > _REL_EPS * (sL + sR):
-                best = gain
-                best_b, best_ml = b, d
-                bGL, bHL, bNL = GL, HL, NL
+    for b in range(n_value_bins):
+        if not ((hist[b, 2] == 0.0) if counted else (hist[b, 1] == 0.0 and hist[b, 0] == 0.0)):
+            n_bins_here += 1  # not empty here (a subtracted histogram may hold rounding residue in G, H)
+    by_code = np.empty(6)
+    by_code[0] = -np.inf
+    if code_order:
+        scan_ordered(hist, None, n_value_bins, miss, total, parent_score(G, H, lam, params[1], lo, hi),
+                     newton_rules(params, lam, 0.0, 0.0), bounds, by_code)
 
     # -- category sets in gradient order
     cand = np.empty(n_value_bins, dtype=np.int64)
@@ -227,66 +169,42 @@ def _scan_categorical(hist, n_value_bins, missing_bin, G, H, N, params, cat_para
         if cnt >= cat_smooth and hist[b, 1] > 0:
             cand[nc] = b
             nc += 1
-    set_best = -np.inf
-    set_dir, set_k, set_ml = 0, 0, 0
-    sGL, sHL, sNL = 0.0, 0.0, 0.0
+    by_set = np.empty(6)
+    by_set[0] = -np.inf
+    set_dir = 0
     order = cand[:nc]
     if nc > 0:
         keys = np.empty(nc)
         for c in range(nc):
             keys[c] = hist[cand[c], 0] / (hist[cand[c], 1] + cat_smooth)
         order = cand[:nc][np.argsort(keys, kind="mergesort")]
-        cat_parent = parent_score(G, H, cat_lambda, reg_alpha, lo, hi)
+        cat_lambda = lam + cat_params[1]
+        cat_parent = parent_score(G, H, cat_lambda, params[1], lo, hi)
         limit = min(nc, max_cat, (nc + 1) // 2)
         penalty = 0.5 * phi * max(_log_subsets(nc, limit) - np.log(max(n_bins_here - 1, 1)), 0.0)
+        rules = newton_rules(params, cat_lambda, min_data_per_group, penalty)
+        # the left set is a prefix of that order read from either end
+        ends = np.empty((2, nc, hist.shape[1]))
+        for k in range(nc):
+            ends[0, k] = hist[order[k]]
+            ends[1, k] = hist[order[nc - 1 - k]]
         for direction in range(2):
-            for d in range(n_dirs):
-                GL = mG if d == 1 else 0.0
-                HL = mH if d == 1 else 0.0
-                NL = mN if d == 1 else 0.0
-                group = 0.0
-                for k in range(limit):
-                    b = order[k] if direction == 0 else order[nc - 1 - k]
-                    GL += hist[b, 0]
-                    HL += hist[b, 1]
-                    group += hist[b, 2] if counted else hist[b, 1]
-                    if counted:
-                        NL += hist[b, 2]
-                        if NL < min_samples_leaf or N - NL < min_samples_leaf:
-                            continue
-                    HR = H - HL
-                    if HL < min_child_weight or HR < min_child_weight:
-                        continue
-                    if group < min_data_per_group:
-                        continue
-                    group = 0.0
-                    sL, sR = _child_scores(GL, HL, G - GL, HR, cat_lambda, reg_alpha, lo, hi, 0, bounded)
-                    gain = 0.5 * (sL + sR - cat_parent) - gamma - penalty
-                    if (set_best == -np.inf or _better(gain, set_best)) and gain > _REL_EPS * (sL + sR):
-                        set_best = gain
-                        set_dir, set_k, set_ml = direction, k + 1, d
-                        sGL, sHL, sNL = GL, HL, NL
+            if scan_ordered(ends[direction], None, limit, miss, total, cat_parent, rules, bounds, by_set):
+                set_dir = direction
 
-    if best == -np.inf and set_best == -np.inf:
+    if by_code[0] == -np.inf and by_set[0] == -np.inf:
         return
     left_set[:] = 0
-    if best > -np.inf and (set_best == -np.inf or not _better(set_best, best)):
-        for b in range(best_b + 1):
-            left_set[b] = 1
-        gain, ml, GL, HL, NL = best, best_ml, bGL, bHL, bNL
+    if by_code[0] > -np.inf and not beats(by_set[0], by_code[0], _TIE_EPS):
+        for b in range(int(by_code[1]) + 1):
+            left_set[b] = 1  # a tie goes to the threshold
+        out[:] = by_code
     else:
-        for k in range(set_k):
+        for k in range(int(by_set[1]) + 1):
             left_set[order[k] if set_dir == 0 else order[nc - 1 - k]] = 1
-        gain, ml, GL, HL, NL = set_best, set_ml, sGL, sHL, sNL
-    out[0] = gain
+        out[:] = by_set
     out[1] = -1.0
-    out[2] = ml
-    out[3] = GL
-    out[4] = HL
-    out[5] = NL if counted else -1.0
-    if not has_missing:
-        # no missing values reached this node: unseen NaNs follow the child of larger cover
-        out[2] = 1.0 if HL >= H - HL else 0.0
+    _default_side(out, H, has_missing)
 
 
 @njit(parallel=True, cache=True)
