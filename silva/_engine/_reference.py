@@ -130,3 +130,27 @@ def cart_best_split_ref(X_binned, w, y, n_classes, criterion, n_value_bins, miss
                         + cart_score_ref(stats[~left].sum(axis=0), criterion) - parent)
                 best = max(best, gain)
     return best
+
+
+def ordered_scan_ref(bins, a, b, missing_bin, score, min_weight=0.0, min_count=1, half=1.0, gamma=0.0):
+    """Brute force over every cut of rows with bins ``bins`` and channels (a, b) (``scan.scan_ordered``):
+    each value bin c as "bins <= c go left", the missing rows right then left, children with fewer than
+    ``min_count`` rows or ``min_weight`` of b skipped; gain ``half * (score(L) + score(R) - score(all)) -
+    gamma``, ``score(a, b)`` a side's score. Returns (gain, cut, missing_left), gain -inf when none is
+    valid."""
+    miss = bins == missing_bin
+    parent = score(a.sum(), b.sum())
+    best = (-np.inf, -1, -1)
+    for d in (0, 1) if miss.any() else (0,):
+        for c in np.unique(bins[~miss]):
+            left = ((bins <= c) & ~miss) | (miss & bool(d))
+            nl = int(left.sum())
+            if nl < min_count or bins.size - nl < min_count:
+                continue
+            if b[left].sum() < min_weight or b[~left].sum() < min_weight:
+                continue
+            gain = half * (score(a[left].sum(), b[left].sum()) + score(a[~left].sum(), b[~left].sum())
+                           - parent) - gamma
+            if gain > best[0]:
+                best = (gain, int(c), d)
+    return best

@@ -81,7 +81,7 @@ def _cat_split_random(rng, n_cat, n_miss, m, K, total, parent, criterion, min_le
 
 
 @njit(cache=True)
-def _cat_split_sorted(n_cat, n_miss, m, K, classification, missing_bin, total, parent, criterion, rules, min_rows, cats, cstat, ccnt, keys, c_bins, c_stat, c_cnt, gstat, gcnt, rank,
+def _cat_split_sorted(n_cat, n_miss, m, K, classification, missing_bin, total, parent, criterion, limits, min_rows, cats, cstat, ccnt, keys, c_bins, c_stat, c_cnt, gstat, gcnt, rank,
                       table, left, work, best, cons):
     """CART on a categorical feature: the categories ordered by their mean target -- regression: the
     mean of y; binary: the share of class 1 (Breiman / Fisher: the best subset split is one of the
@@ -140,7 +140,7 @@ def _cat_split_sorted(n_cat, n_miss, m, K, classification, missing_bin, total, p
                 c_stat[n_ent, c] = cstat[n_cat, c]
             c_cnt[n_ent] = n_miss
             n_ent += 1
-        if _scan_sorted(c_bins, c_stat, c_cnt, n_ent, m, K, missing_bin, parent, total, criterion, rules, left,
+        if _scan_sorted(c_bins, c_stat, c_cnt, n_ent, m, K, missing_bin, parent, total, criterion, limits, left,
                         work, best, cons):
             r_last = int(best[1])
             for r in range(n_grp):

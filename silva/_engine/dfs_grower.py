@@ -46,7 +46,7 @@ from .dfs_categorical import _MIN_CATEGORY_ROWS, _cat_split_random, _cat_split_s
 from .dfs_rows import _GATHER, _bin_range, _gather, _partition, _partition_cat, _totals
 from .criterion import CRITERIA, channel_score
 from .routing import bitset_words, set_bit
-from .scan import cart_rules
+from .scan import cart_kind
 from .dfs_scan import (_INSERTION, _entries, _entries2, _eval_threshold, _extra_bin, _scan_sorted, _splitmix,
                        _uniform, scan_pairs)
 from .tree import unpack_trees
@@ -124,7 +124,8 @@ def _grow_one(data, rules, mono, rows_in, w_rows, targets, seed, scratch, out):
     e_R = np.empty(C)
     e_acc = np.empty(4 * K)
     best = np.empty(6)  # the record of scan.scan_ordered
-    scan_rules = cart_rules(classification, criterion, min_weight_leaf, min_samples_leaf)
+    limits = (float(min_weight_leaf), float(min_samples_leaf))
+    cart = cart_kind(classification, criterion)
     order_buf = np.empty(_INSERTION, dtype=np.int64)
     # categorical splits: per-category stats, orders and the left sets (bins)
     nc = missing_bin + 2 if is_cat.any() else 0
@@ -254,7 +255,7 @@ def _grow_one(data, rules, mono, rows_in, w_rows, targets, seed, scratch, out):
                                                           sel, table, e_L, e_R, best, cons)
                     else:
                         improved = _cat_split_sorted(n_cat, n_miss, m, K, classification, missing_bin, total,
-                                                     parent, criterion, scan_rules, _MIN_CATEGORY_ROWS, cats, cstat, ccnt, ckeys, c_bins,
+                                                     parent, criterion, limits, _MIN_CATEGORY_ROWS, cats, cstat, ccnt, ckeys, c_bins,
                                                      c_stat, c_cnt, gstat, gcnt, crank, table, left, work, best,
                                                      cons)
                     if improved:
@@ -272,13 +273,13 @@ def _grow_one(data, rules, mono, rows_in, w_rows, targets, seed, scratch, out):
                     n_dist = _entries2(kbs, off, t2, w2, src, m, b_min, b_max, missing_bin, keys, order_buf,
                                        bins_sorted, stat_rows, hist)
                     improved = scan_pairs(bins_sorted, stat_rows, n_dist, m, missing_bin, parent,
-                                          total[1] if classification else total[0], total[K], scan_rules, best,
-                                          cons)
+                                          total[1] if classification else total[0], total[K], limits, cart,
+                                          best, cons)
                 else:
                     n_dist = _entries(kbs, off, t2, w2, src, m, b_min, b_max, K, classification, missing_bin,
                                       keys, order_buf, bins_sorted, stat_rows, cnt_rows, hist, hist_cnt)
                     improved = _scan_sorted(bins_sorted, stat_rows, cnt_rows, n_dist, m, K, missing_bin,
-                                            parent, total, criterion, scan_rules, left, work, best, cons)
+                                            parent, total, criterion, limits, left, work, best, cons)
                 if improved:
                     best_f = f
                     best_b = int(best[1])

@@ -322,10 +322,10 @@ def _entries2(kbs, off, t2, w2, src, m, b_min, b_max, missing_bin, keys, order_b
 
 
 @njit(cache=True)
-def scan_pairs(bins_sorted, ent, n_rows, m, missing_bin, parent, t_y, t_w, rules, best, cons):
+def scan_pairs(bins_sorted, ent, n_rows, m, missing_bin, parent, t_y, t_w, limits, cart, best, cons):
     """Scan one feature given its (sum w y, sum w, rows) entries sorted by bin (``_entries2``; the
-    missing rows' last): the ordered scan (``scan.scan_ordered``) under CART ``rules``, ``t_y``, ``t_w``
-    the node's sums. Returns whether ``best`` improved."""
+    missing rows' last): the ordered scan (``scan.scan_ordered``) of CART criterion ``cart``, ``t_y``,
+    ``t_w`` the node's sums. Returns whether ``best`` improved."""
     n_val = n_rows
     while n_val > 0 and bins_sorted[n_val - 1] == missing_bin:
         n_val -= 1
@@ -340,12 +340,12 @@ def scan_pairs(bins_sorted, ent, n_rows, m, missing_bin, parent, t_y, t_w, rules
         m_y += ent[j, 0]
         m_w += ent[j, 1]
         n_miss += ent[j, 2]
-    return scan_ordered(ent, bins_sorted, n_val, (m_y, m_w, n_miss), (t_y, t_w, float(m)), parent, rules, cons,
-                        best)
+    return scan_ordered(ent, bins_sorted, n_val, (m_y, m_w, n_miss), (t_y, t_w, float(m)), parent, limits, None,
+                        cart, cons, None, best)
 
 
 @njit(cache=True)
-def _scan_sorted(bins_sorted, stat_rows, cnt_rows, n_rows, m, K, missing_bin, parent, total, criterion, rules,
+def _scan_sorted(bins_sorted, stat_rows, cnt_rows, n_rows, m, K, missing_bin, parent, total, criterion, limits,
                  left, work, best, cons):
     """Scan one feature given its entries sorted by bin: single rows, or whole bins of a histogram
     (``stat_rows[j]``: stats vector, ``cnt_rows[j]``: rows in it; ``m`` rows in all; the missing rows'
@@ -357,5 +357,5 @@ def _scan_sorted(bins_sorted, stat_rows, cnt_rows, n_rows, m, K, missing_bin, pa
         return False
     if bins_sorted[0] == bins_sorted[n_val - 1] and n_val == n_rows:
         return False
-    return scan_channels(bins_sorted, stat_rows, cnt_rows, n_val, n_rows, m, K, parent, total, criterion, rules,
+    return scan_channels(bins_sorted, stat_rows, cnt_rows, n_val, n_rows, m, K, parent, total, criterion, limits,
                          left, work, best, cons)

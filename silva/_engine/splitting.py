@@ -12,7 +12,7 @@ import numpy as np
 from numba import njit, prange
 
 from .criterion import bounded_score, node_score
-from .scan import NEWTON, ScanRules, beats, is_bounded, scan_ordered
+from .scan import TIE_EPS, NewtonRules, beats, is_bounded, scan_ordered
 
 # What the split search needs besides the histograms: each feature's count of value bins, the
 # missing-value bin, params = (reg_lambda, reg_alpha, gamma, min_child_weight, min_samples_leaf), the
@@ -20,17 +20,11 @@ from .scan import NEWTON, ScanRules, beats, is_bounded, scan_ordered
 # code_order]) (see ``_scan_categorical``). Numba compiles the named tuple as a plain struct.
 SplitRules = namedtuple("SplitRules", "n_value_bins missing_bin params is_categorical cat_params")
 
-# A split must beat the parent by more than float noise relative to the children's scores.
-_REL_EPS = 1e-11
-# Gains this close count as equal and the first candidate (lower bin, then lower feature) keeps the
-# tie: sums of the same rows added in another order (weights vs repeated rows, shuffled rows) then
-# still choose the same split.
-_TIE_EPS = 1e-9
-
 
 @njit(cache=True, inline="always")
 def _better(gain, best):
-    return gain > best + _TIE_EPS * abs(best)
+    """The scans' tie rule (``scan.TIE_EPS``) between features: near-ties go to the lower feature."""
+    return gain > best + TIE_EPS * abs(best)
 
 
 @njit(cache=True, inline="always")
@@ -51,11 +45,10 @@ def parent_score(G, H, reg_lambda, reg_alpha, lo, hi):
 
 
 @njit(cache=True, inline="always")
-def newton_rules(params, reg_lambda, min_group, penalty):
-    """``scan.ScanRules`` of a booster scan: params = (reg_lambda, reg_alpha, gamma, min_child_weight,
+def _newton(params, reg_lambda):
+    """``scan.NewtonRules`` of a booster scan from params = (reg_lambda, reg_alpha, gamma, min_child_weight,
     min_samples_leaf); ``reg_lambda`` as given (the category-set search adds cat_l2)."""
-    return ScanRules(NEWTON, reg_lambda, params[1], params[2], 0.5, params[3], params[4], _TIE_EPS, _REL_EPS,
-                     min_group, penalty)
+    return NewtonRules(reg_lambda, params[1], params[2])
 
 
 @njit(cache=True, inline="always")
@@ -87,11 +80,13 @@ def _scan_feature(hist, n_value_bins, missing_bin, G, H, N, parent, params, out,
     """
     out[0] = -np.inf
     miss, has_missing = _missing_sums(hist, missing_bin)
-    rules = newton_rules(params, params[0], 0.0, 0.0)
+    newton = _newton(params, params[0])
+    limits = (params[3], params[4])
     if direction is None:
-        scan_ordered(hist, None, n_value_bins, miss, (G, H, N), parent, rules, None, out)
+        scan_ordered(hist, None, n_value_bins, miss, (G, H, N), parent, limits, newton, 0, None, None, out)
     else:
-        scan_ordered(hist, None, n_value_bins, miss, (G, H, N), parent, rules, (lo, hi, float(direction)), out)
+        scan_ordered(hist, None, n_value_bins, miss, (G, H, N), parent, limits, newton, 0,
+                     (lo, hi, float(direction)), None, out)
     _default_side(out, H, has_missing)
 
 
@@ -149,6 +144,7 @@ def _scan_categorical(hist, n_value_bins, missing_bin, G, H, N, params, cat_para
     miss, has_missing = _missing_sums(hist, missing_bin)
     total = (G, H, N)
     bounds = (lo, hi, 0.0)  # a categorical feature is never constrained itself; its node may be bounded
+    limits = (params[3], params[4])
 
     # -- thresholds in code order
     n_bins_here = 0
@@ -158,8 +154,8 @@ def _scan_categorical(hist, n_value_bins, missing_bin, G, H, N, params, cat_para
     by_code = np.empty(6)
     by_code[0] = -np.inf
     if code_order:
-        scan_ordered(hist, None, n_value_bins, miss, total, parent_score(G, H, lam, params[1], lo, hi),
-                     newton_rules(params, lam, 0.0, 0.0), bounds, by_code)
+        scan_ordered(hist, None, n_value_bins, miss, total, parent_score(G, H, lam, params[1], lo, hi), limits,
+                     _newton(params, lam), 0, bounds, None, by_code)
 
     # -- category sets in gradient order
     cand = np.empty(n_value_bins, dtype=np.int64)
@@ -182,20 +178,21 @@ def _scan_categorical(hist, n_value_bins, missing_bin, G, H, N, params, cat_para
         cat_parent = parent_score(G, H, cat_lambda, params[1], lo, hi)
         limit = min(nc, max_cat, (nc + 1) // 2)
         penalty = 0.5 * phi * max(_log_subsets(nc, limit) - np.log(max(n_bins_here - 1, 1)), 0.0)
-        rules = newton_rules(params, cat_lambda, min_data_per_group, penalty)
+        newton = _newton(params, cat_lambda)
         # the left set is a prefix of that order read from either end
         ends = np.empty((2, nc, hist.shape[1]))
         for k in range(nc):
             ends[0, k] = hist[order[k]]
             ends[1, k] = hist[order[nc - 1 - k]]
         for direction in range(2):
-            if scan_ordered(ends[direction], None, limit, miss, total, cat_parent, rules, bounds, by_set):
+            if scan_ordered(ends[direction], None, limit, miss, total, cat_parent, limits, newton, 0, bounds,
+                            (min_data_per_group, penalty), by_set):
                 set_dir = direction
 
     if by_code[0] == -np.inf and by_set[0] == -np.inf:
         return
     left_set[:] = 0
-    if by_code[0] > -np.inf and not beats(by_set[0], by_code[0], _TIE_EPS):
+    if by_code[0] > -np.inf and not beats(by_set[0], by_code[0]):
         for b in range(int(by_code[1]) + 1):
             left_set[b] = 1  # a tie goes to the threshold
         out[:] = by_code
