@@ -47,14 +47,11 @@ def check_monotonic(model, monotonic_cst=None, rtol=1e-9):
         if mono is None:
             continue
         forest = learner._forest
-        if forest.values is None:  # boosters and GBDT: one raw score
-            if getattr(learner, "_n_outputs", 1) != 1:
-                raise ValueError("monotone constraints are not defined for a multiclass model")
-            value = forest.nodes["value"]
-        else:  # CART family: the mean target, or class 1's share
-            if forest.values.shape[1] > 2:
-                raise ValueError("monotone constraints are not defined for a multiclass model")
-            value = forest.values[:, forest.values.shape[1] - 1]
+        # the constrained value: a raw score (boosters, GBDT), the mean target, or class 1's share
+        k = forest.values.shape[1]
+        if k > 2 or (k == 1 and getattr(learner, "_n_outputs", 1) != 1):
+            raise ValueError("monotone constraints are not defined for a multiclass model")
+        value = forest.values[:, k - 1]
         worst = max(worst, forest_monotone_violation(forest, mono, value))
         scale = max(scale, float(np.abs(value).max()) if value.size else 0.0)
     return bool(worst <= rtol * max(scale, 1e-300))

@@ -139,6 +139,13 @@ def _split_label(model, names, node, precision):
     return f"{name} in {{{', '.join(left)}}}"
 
 
+def _leaf_label(value, precision):
+    """A leaf's value: its raw score or mean target, or its class distribution."""
+    if value.size == 1:
+        return f"{value[0]:.{precision}g}"
+    return "[" + ", ".join(f"{v:.{precision}g}" for v in value) + "]"
+
+
 def plot_tree(model, tree_index=0, ax=None, precision=3, title=None):
     """Draw tree ``tree_index`` of a fitted model (trees are stored round by round; a multiclass
     booster has one tree per class per round). Internal nodes show the split (x <= threshold goes
@@ -151,6 +158,7 @@ def plot_tree(model, tree_index=0, ax=None, precision=3, title=None):
         raise IndexError(f"tree_index {tree_index} out of range: the model has {forest.n_trees} trees")
     lo, hi = int(forest.tree_offsets[tree_index]), int(forest.tree_offsets[tree_index + 1])
     nodes = {k: v[lo:hi] for k, v in forest.nodes.items()}
+    values = forest.values[lo:hi]
     names = _feature_names(model)
 
     # layout: leaves left to right in order, parents centred above their children
@@ -183,7 +191,7 @@ def plot_tree(model, tree_index=0, ax=None, precision=3, title=None):
             text = _split_label(model, names, lo + i, precision) + f"\ngain {nodes['gain'][i]:.{precision}g}"
             style = dict(boxstyle="round", fc="aliceblue", ec="steelblue")
         else:
-            text = f"leaf {nodes['value'][i]:.{precision}g}\nn={int(nodes['count'][i])}"
+            text = f"leaf {_leaf_label(values[i], precision)}\nn={int(nodes['count'][i])}"
             style = dict(boxstyle="round", fc="honeydew", ec="seagreen")
         ax.text(x[i], -depth[i], text, ha="center", va="center", fontsize=8, bbox=style, zorder=2)
     ax.set_xlim(-0.7, n_leaves - 0.3)

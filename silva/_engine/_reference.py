@@ -61,13 +61,13 @@ def partition_ref(X_binned, rows, feature, bin_threshold, missing_left, missing_
     return np.concatenate([rows[left], rows[~left]]), int(left.sum())
 
 
-def predict_tree_ref(x, nodes, base=0):
+def predict_tree_ref(x, nodes, values, base=0):
     node = base
     while nodes["left"][node] != -1:
         v = x[nodes["feature"][node]]
         go_left = bool(nodes["missing_left"][node]) if np.isnan(v) else v <= nodes["threshold"][node]
         node = base + (nodes["left"][node] if go_left else nodes["right"][node])
-    return nodes["value"][node]
+    return values[node, 0]
 
 
 def predict_forest_ref(forest, X, n_outputs, baseline):
@@ -75,7 +75,7 @@ def predict_forest_ref(forest, X, n_outputs, baseline):
     for t in range(forest.n_trees):
         base = forest.tree_offsets[t]
         for i in range(X.shape[0]):
-            out[i, forest.tree_output[t]] += predict_tree_ref(X[i], forest.nodes, base)
+            out[i, forest.tree_output[t]] += predict_tree_ref(X[i], forest.nodes, forest.values, base)
     return out
 
 

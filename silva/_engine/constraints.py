@@ -337,16 +337,10 @@ def tree_arrays(tree):
 
 
 def enforce_tree_monotone(tree, monotonic, top_bin):
-    """``enforce_monotone`` on a grown tree's ``value`` column (in place)."""
-    value = np.ascontiguousarray(tree["value"], dtype=np.float64)
-    enforce_monotone(*tree_arrays(tree), value, monotonic, top_bin)
-    tree["value"] = value
-
-
-def enforce_cart_monotone(tree, monotonic, top_bin):
-    """``enforce_monotone`` on a CART tree's value table (the mean target, or class 1's share of two
-    classes), after a post-pass (best-first selection, cost-complexity pruning) turned inner nodes into
-    leaves whose values the grower's bounds did not hold."""
+    """``enforce_monotone`` on a tree's constrained value: its leaf-value matrix's last column (the raw
+    score of a booster or GBDT tree, the mean target, or class 1's share of two classes -- class 0's
+    then follows). For leaves whose values the grower's bounds did not hold: GBDT's line searches, or a
+    CART post-pass (best-first selection, cost-complexity pruning) that turned inner nodes into leaves."""
     values = np.array(tree["values"], dtype=np.float64)
     ch = values.shape[1] - 1
     column = np.ascontiguousarray(values[:, ch])
@@ -355,7 +349,6 @@ def enforce_cart_monotone(tree, monotonic, top_bin):
     if ch == 1:
         values[:, 0] = 1.0 - column
     tree["values"] = values
-    tree["value"] = np.ascontiguousarray(values[:, 0])
 
 
 # ------------------------------------------------------------------ model files

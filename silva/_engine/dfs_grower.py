@@ -476,8 +476,8 @@ def _value_ranges(mapper, bin_bounds, extra):
 @njit(parallel=True, cache=True)
 def _compact(node_start, n_nodes, dst, out_feature, out_bin, out_missing_left, out_left, out_right, out_value,
              out_gain, out_cover, out_count, out_cat_split, out_cat_words, cat_dst, padded_thresholds,
-             missing_to_larger, feature, threshold, bin_threshold, missing_left, left, right, value, values, gain,
-             cover, count, cat_index, cat_bins):
+             missing_to_larger, feature, threshold, bin_threshold, missing_left, left, right, values, gain, cover,
+             count, cat_index, cat_bins):
     """Copy tree t's nodes out_*[node_start[t]:+n_nodes[t]] to the packed arrays from dst[t], with the
     splits' raw thresholds (``padded_thresholds``: +inf past each feature's thresholds, the top value
     bin's split). Tree t's categorical splits, in node order, get the bitset rows cat_dst[t], ... of
@@ -505,7 +505,6 @@ def _compact(node_start, n_nodes, dst, out_feature, out_bin, out_missing_left, o
                 missing_left[d + i] = out_missing_left[a + i]
             left[d + i] = out_left[a + i]
             right[d + i] = out_right[a + i]
-            value[d + i] = out_value[a + i, 0]
             for c in range(values.shape[1]):
                 values[d + i, c] = out_value[a + i, c]
             gain[d + i] = out_gain[a + i]
@@ -515,7 +514,7 @@ def _compact(node_start, n_nodes, dst, out_feature, out_bin, out_missing_left, o
 
 _PACKED = {"feature": np.int32, "threshold": np.float64, "cat_index": np.int32, "bin_threshold": np.int32,
            "missing_left": np.uint8, "left": np.int32,
-           "right": np.int32, "value": np.float64, "gain": np.float64, "cover": np.float64, "count": np.float64}
+           "right": np.int32, "gain": np.float64, "cover": np.float64, "count": np.float64}
 
 
 def grow_forest_packed(X_tiles, mapper, samples, targets, *, n_classes=0, criterion="squared_error",
@@ -606,7 +605,7 @@ def grow_forest_packed(X_tiles, mapper, samples, targets, *, n_classes=0, criter
         np.cumsum(n_nodes, out=tree_offsets[start + 1:stop + 1])
         tree_offsets[start + 1:stop + 1] += tree_offsets[start]
         need = int(tree_offsets[stop])
-        if packed is None or need > packed["value"].size:
+        if packed is None or need > packed["feature"].size:
             # room for the remaining trees at the mean size so far (and a margin)
             guess = int(need / stop * n_trees * 1.1) + 64 if stop < n_trees else need
             grown = {name: empty_pages(max(need, guess), dt) for name, dt in _PACKED.items()}
@@ -623,9 +622,9 @@ def grow_forest_packed(X_tiles, mapper, samples, targets, *, n_classes=0, criter
         np.cumsum(n_cat[:-1], out=cat_dst[1:])
         batch_cats = np.empty((int(n_cat.sum()), n_words), np.uint32)
         _compact(node_start, n_nodes, tree_offsets[start:stop], *out, cat_dst, mapper.padded_thresholds_,
-                 missing_to_larger, packed["feature"], packed["threshold"], packed["bin_threshold"], packed["missing_left"], packed["left"],
-                 packed["right"], packed["value"], packed["values"], packed["gain"], packed["cover"],
-                 packed["count"], packed["cat_index"], batch_cats)
+                 missing_to_larger, packed["feature"], packed["threshold"], packed["bin_threshold"],
+                 packed["missing_left"], packed["left"], packed["right"], packed["values"], packed["gain"],
+                 packed["cover"], packed["count"], packed["cat_index"], batch_cats)
         if batch_cats.shape[0]:
             # the batch numbered its sets from 0: shift them after the earlier batches'
             first, last = int(tree_offsets[start]), int(tree_offsets[stop])

@@ -181,7 +181,7 @@ class TreeGrower:
         ids = np.array([n.id for n in leaves], dtype=np.int64)
         starts = np.array([n.start for n in leaves], dtype=np.int64)
         stops = np.array([n.stop for n in leaves], dtype=np.int64)
-        values = np.array([self.builder.columns["value"][n.id] for n in leaves], dtype=np.float64)
+        values = np.array([self.builder.values[n.id] for n in leaves], dtype=np.float64)
         return self.builder.finish(bitset_words(self.n_bins)), ids, starts, stops, values
 
     # ------------------------------------------------------------------ nodes

@@ -293,16 +293,17 @@ def forest_predict_raw(forest, X, n_outputs, baseline, t_end=None):
     out[:] = baseline
     t_end = forest.n_trees if t_end is None else t_end
     nd, cats = forest.nodes, forest.categories
+    value = forest.value_column(0)
     packed = pack_forest(forest)
     if packed is not None and not np.any(nd["cat_index"] >= 0):
-        predict_lockstep(X, *packed, forest.tree_offsets, forest.tree_output, nd["value"], 0, t_end, out)
+        predict_lockstep(X, *packed, forest.tree_offsets, forest.tree_output, value, 0, t_end, out)
         return out
     if packed is not None:
         predict_packed(X, *packed, forest.cat_bins, cats.map_flat, cats.map_offsets, cats.missing_bin,
-                       forest.tree_offsets, forest.tree_output, nd["value"], np.zeros((0, 1)), 0, t_end, 256, out)
+                       forest.tree_offsets, forest.tree_output, value, np.zeros((0, 1)), 0, t_end, 256, out)
         return out
     predict_raw(X, nd["feature"], nd["threshold"], nd["missing_left"], nd["left"], nd["right"],
-                nd["value"], nd["cat_index"], forest.cat_bins, cats.is_categorical, cats.map_flat,
+                value, nd["cat_index"], forest.cat_bins, cats.is_categorical, cats.map_flat,
                 cats.map_offsets, cats.missing_bin, forest.tree_offsets, forest.tree_output, 0, t_end, out)
     return out
 
@@ -310,7 +311,7 @@ def forest_predict_raw(forest, X, n_outputs, baseline, t_end=None):
 def forest_add_binned(forest, X_tiles, missing_bin, raw, t_begin, t_end):
     nd = forest.nodes
     predict_binned(X_tiles, missing_bin, nd["feature"], nd["bin_threshold"], nd["missing_left"],
-                   nd["left"], nd["right"], nd["value"], nd["cat_index"], forest.cat_bins,
+                   nd["left"], nd["right"], forest.value_column(0), nd["cat_index"], forest.cat_bins,
                    forest.tree_offsets, forest.tree_output, t_begin, t_end, raw)
 
 
@@ -332,7 +333,7 @@ def forest_predict_values(forest, X):
     if packed is not None:
         cats = forest.categories
         predict_packed(X, *packed, forest.cat_bins, cats.map_flat, cats.map_offsets, cats.missing_bin,
-                       forest.tree_offsets, forest.tree_output, nd["value"], forest.values, 0, forest.n_trees,
+                       forest.tree_offsets, forest.tree_output, np.zeros(0), forest.values, 0, forest.n_trees,
                        _deep_block(X.shape[0]), out)
         return out
     cats = forest.categories

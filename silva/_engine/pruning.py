@@ -15,7 +15,7 @@ import heapq
 import numpy as np
 from numba import njit
 
-from .constraints import enforce_cart_monotone
+from .constraints import enforce_tree_monotone
 from .tree import NODE_FIELDS, unpack_trees
 
 _TREE_FIELDS = tuple(NODE_FIELDS) + ("values",)
@@ -191,5 +191,5 @@ def prune_trees(packed, *, max_leaf_nodes, ccp_alpha, impurity_per_gain, monoton
     if monotonic is not None:
         # pruned inner nodes became leaves with values the grower's bounds did not hold
         for t in trees:
-            enforce_cart_monotone(t, monotonic, top_bin)
+            enforce_tree_monotone(t, monotonic, top_bin)
     return trees

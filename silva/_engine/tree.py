@@ -1,5 +1,9 @@
 """Tree storage: one flat node table per tree, concatenated into a forest for prediction.
 
+A node's output is a row of the leaf-value matrix ``values`` (n_nodes x outputs): one column for the
+boosters' and GBDT's raw scores, a class distribution or mean target for the CART family. Inner nodes
+keep theirs too (pruning, inspection, explanations).
+
 Children always come after their parent (index grows), which the loader checks: a table that passes
 ``validate_forest`` can never send the predictor out of bounds or into a cycle.
 """
@@ -18,7 +22,6 @@ NODE_FIELDS = {
     "missing_left": np.uint8,   # 1: NaN (and unseen categories) go left
     "left": np.int32,           # child index within the tree, -1 at a leaf
     "right": np.int32,
-    "value": np.float64,        # leaf output (shrunk); internal nodes keep theirs for inspection
     "gain": np.float64,         # split gain (0 at a leaf)
     "cover": np.float64,        # sum of hessians of the node's training rows
     "count": np.float64,        # number of training rows in the node
@@ -27,19 +30,21 @@ NODE_FIELDS = {
 
 
 class TreeBuilder:
-    """Append-only node table used while growing one tree."""
+    """Append-only node table used while growing one tree (one output: the value of a node is a scalar)."""
 
     def __init__(self):
         self.columns = {name: [] for name in NODE_FIELDS}
+        self.values = []
         self.cat_sets = []
 
     def add_node(self, value, cover, count):
         cols = self.columns
         for name, v in (("feature", -1), ("threshold", np.nan), ("bin_threshold", -1),
-                        ("missing_left", 0), ("left", -1), ("right", -1), ("value", value),
+                        ("missing_left", 0), ("left", -1), ("right", -1),
                         ("gain", 0.0), ("cover", cover), ("count", count), ("cat_index", -1)):
             cols[name].append(v)
-        return len(cols["value"]) - 1
+        self.values.append(value)
+        return len(self.values) - 1
 
     def set_split(self, node, feature, threshold, bin_threshold, missing_left, left, right, gain,
                   cat_words=None):
@@ -58,6 +63,7 @@ class TreeBuilder:
     def finish(self, n_words):
         tree = {name: np.asarray(vals, dtype=dt) for (name, dt), vals in
                 zip(NODE_FIELDS.items(), self.columns.values())}
+        tree["values"] = np.asarray(self.values, dtype=np.float64).reshape(-1, 1)
         tree["cat_sets"] = (np.array(self.cat_sets, dtype=np.uint32) if self.cat_sets
                             else np.zeros((0, n_words), dtype=np.uint32))
         return tree
@@ -116,21 +122,29 @@ class Forest:
     ``tree_offsets[t]:tree_offsets[t+1]`` are tree t's nodes; ``tree_output[t]`` is the column of the raw
     score it adds to (the class for multiclass boosting, 0 otherwise). Categorical splits send bin b
     left when bit b of ``cat_bins[cat_index]`` is set; ``categories`` maps raw codes to bins.
+    ``values``: the leaf-value matrix (n_nodes x outputs; see the module).
     """
 
-    def __init__(self, nodes, tree_offsets, tree_output, cat_bins, categories, values=None):
+    def __init__(self, nodes, tree_offsets, tree_output, cat_bins, categories, values):
         self.nodes = nodes
         self.tree_offsets = np.ascontiguousarray(tree_offsets, dtype=np.int64)
         self.tree_output = np.ascontiguousarray(tree_output, dtype=np.int32)
         self.cat_bins = np.ascontiguousarray(cat_bins, dtype=np.uint32)
         self.categories = categories
-        # CART-family trees hold a vector per node (class distribution or mean target): (n_nodes, K)
-        self.values = None if values is None else np.ascontiguousarray(values, dtype=np.float64)
+        self.values = np.ascontiguousarray(values, dtype=np.float64)
+
+    @property
+    def n_nodes(self):
+        return self.values.shape[0]
+
+    def value_column(self, c=0):
+        """Column c of the leaf-value matrix, contiguous (a view for one-output forests)."""
+        return np.ascontiguousarray(self.values[:, c])
 
     @classmethod
     def from_trees(cls, trees, outputs, categories):
         offsets = np.zeros(len(trees) + 1, dtype=np.int64)
-        np.cumsum([t["value"].size for t in trees], out=offsets[1:])
+        np.cumsum([t["values"].shape[0] for t in trees], out=offsets[1:])
         nodes = {}
         for name, dt in NODE_FIELDS.items():
             parts = [t[name] for t in trees]
@@ -142,9 +156,7 @@ class Forest:
         n_words = bitset_words(categories.missing_bin + 1)
         cat_bins = (np.concatenate([t["cat_sets"] for t in trees]) if trees
                     else np.zeros((0, n_words), dtype=np.uint32))
-        values = None
-        if trees and "values" in trees[0]:
-            values = np.concatenate([t["values"] for t in trees])
+        values = np.concatenate([t["values"] for t in trees]) if trees else np.zeros((0, 1))
         return cls(nodes, offsets, outputs, cat_bins.reshape(-1, n_words), categories, values)
 
     @property
@@ -158,8 +170,7 @@ class Forest:
         used = nodes["cat_index"][nodes["cat_index"] >= 0]
         n_cat = int(used.max()) + 1 if used.size else 0  # categorical splits are numbered in tree order
         return Forest(nodes, self.tree_offsets[:n_trees + 1].copy(), self.tree_output[:n_trees].copy(),
-                      self.cat_bins[:n_cat].copy(), self.categories,
-                      None if self.values is None else self.values[:end].copy())
+                      self.cat_bins[:n_cat].copy(), self.categories, self.values[:end].copy())
 
     def trees(self):
         """The trees as per-tree node tables (``unpack_trees``: views, each with its own categorical
@@ -175,17 +186,17 @@ class Forest:
         return gains
 
     def to_state(self):
-        state = {"nodes": dict(self.nodes), "tree_offsets": self.tree_offsets,
-                 "tree_output": self.tree_output, "cat_bins": self.cat_bins,
-                 "categories": self.categories.to_state()}
-        if self.values is not None:
-            state["values"] = self.values
-        return state
+        return {"nodes": dict(self.nodes), "values": self.values, "tree_offsets": self.tree_offsets,
+                "tree_output": self.tree_output, "cat_bins": self.cat_bins,
+                "categories": self.categories.to_state()}
 
     @classmethod
     def from_state(cls, state, n_features, n_outputs):
         keys = {"nodes", "tree_offsets", "tree_output", "cat_bins", "categories"}
-        if not keys <= set(state) <= keys | {"values"} or set(state["nodes"]) != set(NODE_FIELDS):
+        if not keys <= set(state) <= keys | {"values"} or not isinstance(state["nodes"], dict):
+            raise ValueError("forest state has missing or unexpected fields")
+        state = _migrated(state)
+        if set(state["nodes"]) != set(NODE_FIELDS) or "values" not in state:
             raise ValueError("forest state has missing or unexpected fields")
         nodes = {name: _checked_cast(state["nodes"][name], dt, name) for name, dt in NODE_FIELDS.items()}
         categories = Categories.from_state(state["categories"], n_features)
@@ -193,23 +204,33 @@ class Forest:
         if cat_bins.ndim != 2 or cat_bins.dtype != np.uint32 \
                 or cat_bins.shape[1] != bitset_words(categories.missing_bin + 1):
             raise ValueError("cat_bins must be a 2-D uint32 bitset table")
-        values = None
-        if "values" in state:
-            values = state["values"]
-            if not isinstance(values, np.ndarray) or values.dtype != np.float64 or values.ndim != 2 \
-                    or values.shape[0] != nodes["value"].size or not np.all(np.isfinite(values)):
-                raise ValueError("node values must be a finite float64 table with one row per node")
+        values = state["values"]
+        if not isinstance(values, np.ndarray) or values.dtype != np.float64 or values.ndim != 2 \
+                or values.shape[0] != nodes["feature"].size or values.shape[1] < 1 or not np.all(np.isfinite(values)):
+            raise ValueError("node values must be a finite float64 table with one row per node")
         forest = cls(nodes, _checked_cast(state["tree_offsets"], np.int64, "tree_offsets"),
                      _checked_cast(state["tree_output"], np.int32, "tree_output"), cat_bins, categories,
                      values)
         validate_forest(forest, n_features, n_outputs)
         # a prediction sums one leaf per tree: values that could overflow to inf describe no fitted model
         bound = _MAX_SUM / max(forest.n_trees, 1)
-        leaf = forest.nodes["left"] == -1
-        if np.any(np.abs(forest.nodes["value"][leaf]) > bound) or (
-                values is not None and values.size and np.abs(values).max() > bound):
+        if values.size and np.abs(values).max() > bound:
             raise ValueError("leaf values are so large that their sum over the trees would overflow")
         return forest
+
+
+def _migrated(state):
+    """A forest state of silva 0.1.0 in today's layout: the node table's scalar ``value`` column (boosters,
+    GBDT) becomes the one-column leaf-value matrix; a CART forest's ``value`` was the first column of its
+    ``values`` already and goes."""
+    if "value" not in state["nodes"]:
+        return state
+    nodes = dict(state["nodes"])
+    value = _checked_cast(nodes.pop("value"), np.float64, "value")
+    state = dict(state, nodes=nodes)
+    if "values" not in state:
+        state["values"] = value.reshape(-1, 1)
+    return state
 
 
 def unpack_trees(packed):
@@ -259,7 +280,7 @@ def _checked_cast(values, dtype, name):
 def validate_forest(forest, n_features, n_outputs):
     """Raise ValueError unless every tree is a well-formed binary tree the predictors can walk."""
     nodes, offsets, outputs = forest.nodes, forest.tree_offsets, forest.tree_output
-    n_nodes = nodes["value"].size
+    n_nodes = forest.values.shape[0]
     if any(v.size != n_nodes for v in nodes.values()):
         raise ValueError("node fields have different lengths")
     if offsets.ndim != 1 or offsets.size != outputs.size + 1 or offsets[0] != 0 or offsets[-1] != n_nodes:
@@ -282,7 +303,7 @@ def validate_forest(forest, n_features, n_outputs):
         raise ValueError("split feature index out of range")
     if np.any(np.isnan(nodes["threshold"][internal])):
         raise ValueError("split threshold is NaN")
-    if not np.all(np.isfinite(nodes["value"][leaf])):
+    if not np.all(np.isfinite(forest.values[leaf])):
         raise ValueError("leaf value is not finite")
     if not np.all(nodes["gain"][internal] >= 0) or not np.all(np.isfinite(nodes["gain"])):
         raise ValueError("split gains must be finite and non-negative")

@@ -159,7 +159,7 @@ class BaseBoost(BaseEstimator):
                 if monotonic is not None and values is not grown:
                     # renewed leaf values (GBDT's line searches) were not seen by the grower's bounds
                     enforce_tree_monotone(tree, monotonic, mapper.missing_bin_ - 1)
-                    values = tree["value"][leaf_ids]
+                    values = tree["values"][leaf_ids, 0]
                 round_trees.append(tree)
                 t0 = time.perf_counter()
                 if rows is None:
@@ -240,7 +240,7 @@ class BaseBoost(BaseEstimator):
         """Leaf values of a fresh tree (rows of leaf j: ``sample_indices[starts[j]:stops[j]]``).
 
         Second-order boosting keeps the Newton values the grower computed; Friedman's GBDT replaces
-        them by a per-leaf line search, writing ``tree["value"][leaf_ids]`` and returning the values.
+        them by a per-leaf line search, writing ``tree["values"][leaf_ids, 0]`` and returning the values.
         """
         return values
 

@@ -424,7 +424,7 @@ class BaseCART(BaseEstimator):
         elif n_outputs != 1:
             raise ValueError("a regressor has exactly one output")
         forest = Forest.from_state(state["forest"], n_features, 1)
-        if forest.values is None or forest.values.shape[1] != n_outputs:
+        if forest.values.shape[1] != n_outputs:
             raise ValueError("node values must have one column per output")
         n_trees = forest.n_trees
         expected = est.n_estimators if cls._is_forest else 1

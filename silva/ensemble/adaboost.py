@@ -58,7 +58,7 @@ _MAX_FEATURES = np.iinfo(np.int32).max
 def _tree_of(learner):
     """The node table and leaf-value table of a fitted one-tree silva learner."""
     forest = learner._forest
-    if forest.n_trees != 1 or forest.values is None:
+    if forest.n_trees != 1:
         raise ValueError(f"{type(learner).__name__} is not a single CART tree")
     return forest.nodes, forest.values
 

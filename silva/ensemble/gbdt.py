@@ -59,22 +59,22 @@ class _GBDTBase(BaseBoost):
 
     def _update_leaves(self, loss, tree, leaf_ids, starts, stops, values, sample_indices, y, raw, sw, k):
         values = loss.leaf_values(y, raw, sw, k, sample_indices, starts, stops) * self.learning_rate
-        tree["value"] *= self.learning_rate  # inner nodes: the shrunk mean negative gradient
-        tree["value"][leaf_ids] = values
+        tree["values"] *= self.learning_rate  # inner nodes: the shrunk mean negative gradient
+        tree["values"][leaf_ids, 0] = values
         return values
 
     # ------------------------------------------------------------------ model state
     @classmethod
     def _from_model_state(cls, state):
         """BaseBoost's checks, then what only a GBDT model satisfies: no custom objective, no CART node
-        value table, node statistics that are sums of weights, raw scores that cannot overflow, and
+        value vectors (one output per tree), node statistics that are sums of weights, raw scores that cannot overflow, and
         best_iteration_ the last kept round (early stopping keeps rounds up to the best one)."""
         est = super()._from_model_state(state)
         if state["custom_objective"] is not False:
             raise ValueError("custom_objective must be false: GBDT models have no custom objective")
         forest = est._forest
-        if forest.values is not None:
-            raise ValueError("a GBDT forest has no node value table (that is a CART forest's)")
+        if forest.values.shape[1] != 1:
+            raise ValueError("a GBDT forest holds one value per node (a vector per node is a CART forest's)")
         nodes = forest.nodes
         for name in ("cover", "count"):
             if not np.all(np.isfinite(nodes[name])) or np.any(nodes[name] < 0):
@@ -84,7 +84,7 @@ class _GBDTBase(BaseBoost):
         if est.best_iteration_ is not None and est.best_iteration_ != est.n_iter_ - 1:
             raise ValueError("best_iteration_ must be the last round kept (n_iter_ - 1)")
         # the largest |raw score| a row can get, per output: |baseline| + the largest |leaf| of each tree
-        leaf_abs = np.where(nodes["left"] == -1, np.abs(nodes["value"]), 0.0)
+        leaf_abs = np.where(nodes["left"] == -1, np.abs(forest.values[:, 0]), 0.0)
         per_tree = np.maximum.reduceat(leaf_abs, forest.tree_offsets[:-1])  # every tree has a node
         with np.errstate(over="ignore"):
             bound = np.abs(est._baseline) + np.bincount(forest.tree_output, per_tree,

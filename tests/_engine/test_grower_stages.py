@@ -127,7 +127,7 @@ def test_partitioned_rows_grow_the_tree_of_all_rows(name, config):
         for field in FIELDS:
             np.testing.assert_array_equal(tree[field], whole[field], err_msg=field)
         np.testing.assert_array_equal(tree["cat_sets"], whole["cat_sets"])
-        for field in ("value", "cover", "gain"):
+        for field in ("values", "cover", "gain"):
             np.testing.assert_allclose(tree[field], whole[field], rtol=1e-9, atol=1e-12, err_msg=field)
 
 

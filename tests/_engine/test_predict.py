@@ -74,8 +74,8 @@ def _raw_walk(forest, X, n_outputs, t_end):
     from silva._engine.predict import predict_raw
     nd, cats = forest.nodes, forest.categories
     out = np.zeros((X.shape[0], n_outputs))
-    predict_raw(X, nd["feature"], nd["threshold"], nd["missing_left"], nd["left"], nd["right"], nd["value"],
-                nd["cat_index"], forest.cat_bins, cats.is_categorical, cats.map_flat, cats.map_offsets,
+    predict_raw(X, nd["feature"], nd["threshold"], nd["missing_left"], nd["left"], nd["right"],
+                forest.value_column(0), nd["cat_index"], forest.cat_bins, cats.is_categorical, cats.map_flat, cats.map_offsets,
                 cats.missing_bin, forest.tree_offsets, forest.tree_output, 0, t_end, out)
     return out
 

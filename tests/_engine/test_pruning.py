@@ -26,7 +26,7 @@ def random_tree(rng, n_splits, integer_gains=True, K=2):
             "threshold": np.where(split, rng.rand(n), np.nan),
             "bin_threshold": np.where(split, rng.randint(0, 10, n), -1).astype(np.int32),
             "missing_left": np.where(split, rng.randint(0, 2, n), 0).astype(np.uint8),
-            "left": left, "right": right, "value": rng.rand(n), "gain": np.where(split, gain, 0.0),
+            "left": left, "right": right, "gain": np.where(split, gain, 0.0),
             "cover": rng.uniform(1, 10, n), "count": rng.randint(1, 50, n).astype(float),
             "cat_index": np.full(n, -1, np.int32), "values": rng.rand(n, K),
             "cat_sets": np.zeros((0, 1), np.uint32)}

@@ -75,7 +75,7 @@ def test_regularisation_shrinks_leaves(cancer):
         model = silva.BoostClassifier(n_estimators=1, reg_lambda=lam, reg_alpha=alpha, max_depth=2,
                                       random_state=0).fit(X_tr, y_tr)
         nd = model._forest.nodes
-        values[(lam, alpha)] = np.abs(nd["value"][nd["left"] < 0]).max()
+        values[(lam, alpha)] = np.abs(model._forest.values[nd["left"] < 0, 0]).max()
     assert values[(10.0, 0.0)] < values[(0.0, 0.0)]
     assert values[(0.0, 5.0)] < values[(0.0, 0.0)]
 
@@ -84,7 +84,7 @@ def test_gamma_prunes_weak_splits(cancer):
     X_tr, _, y_tr, _ = cancer
     free = silva.BoostClassifier(n_estimators=5, random_state=0).fit(X_tr, y_tr)
     strict = silva.BoostClassifier(n_estimators=5, gamma=5.0, random_state=0).fit(X_tr, y_tr)
-    assert strict._forest.nodes["value"].size < free._forest.nodes["value"].size
+    assert strict._forest.n_nodes < free._forest.n_nodes
     gains = strict._forest.nodes["gain"][strict._forest.nodes["left"] >= 0]
     assert gains.min() > 0
 

@@ -278,13 +278,13 @@ def _both(*edits):
 
 
 def _add_values_table(state):
-    """A CART forest's node value table in a GBDT forest."""
+    """A CART forest's node value table (a vector per node) in a GBDT forest."""
     forest = state["forest"]
-    forest["values"] = np.zeros((forest["nodes"]["value"].size, 1))
+    forest["values"] = np.zeros((forest["values"].shape[0], 2))
 
 
 def _leaves(fill):
-    return _set(("forest", "nodes", "value"), lambda v: np.full_like(v, fill))
+    return _set(("forest", "values"), lambda v: np.full_like(v, fill))
 
 
 _REJECTED = [
@@ -295,7 +295,7 @@ _REJECTED = [
     # fields a GBDT model cannot have
     ("gbdt_squared", _set(("custom_objective",), True), "custom_objective"),
     ("gbdt_binary", _set(("custom_objective",), "junk"), "custom_objective"),
-    ("gbdt_absolute", _add_values_table, "node value table"),
+    ("gbdt_absolute", _add_values_table, "one value per node"),
     ("gbdt_multiclass", _set(("forest", "nodes", "cover"), lambda v: np.full_like(v, np.nan)), "cover"),
     ("gbdt_huber", _set(("forest", "nodes", "count"), lambda v: -v), "count"),
     ("gbdt_huber", _set(("best_iteration_",), 0), "best_iteration_"),
