@@ -6,6 +6,7 @@ from numba import njit
 
 from .criterion import channel_score
 from .dfs_scan import _allowed, _bin_stats, _scan_sorted, _splitmix, _uniform
+from .scan import monotone_channel
 
 # categories with fewer rows in a node move as one group (_cat_split_sorted). LightGBM and scikit-learn's
 # histogram GBDT use 10 for their shallow trees; forest trees grow deep, where 10 pools every category
@@ -35,11 +36,7 @@ def _cat_split_random(rng, n_cat, n_miss, m, K, total, parent, criterion, min_le
     with probability 1/2; when that leaves a side without categories one of them changes side), the
     missing rows right and, when there are some, left. Returns (improved, rng); on improvement
     ``table[b]`` is 1 for the bins of the left categories (0 for the node's others)."""
-    check = False
-    ch = 0
-    if cons is not None:
-        check = cons[2] != 0.0
-        ch = int(cons[3])
+    check, ch = monotone_channel(cons)
     C = K + 1
     n_left_cats = 0
     z = np.uint64(0)

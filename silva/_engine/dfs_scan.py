@@ -13,7 +13,7 @@ from numba import njit
 
 from .constraints import values_ok
 from .criterion import channel_score, pair_score
-from .scan import _ratio, scan_channels, scan_ordered
+from .scan import _ratio, monotone_channel, scan_channels, scan_ordered
 
 _SMALL = 32  # rows below which sorting them beats zeroing and scanning a histogram
 _INSERTION = 32  # rows below which an insertion sort beats a merge sort (and allocates nothing)
@@ -102,11 +102,7 @@ def _eval_threshold(kbs, off, t2, w2, src, m, t, n_miss, K, classification, miss
     more for the missing rows' when there are any); no histogram, no sort. Same ``best`` protocol as
     ``_scan_sorted``. The sums may be reassociated (vectorised): their order is fixed by the code, never
     by the thread count."""
-    check = False
-    ch = 0
-    if cons is not None:
-        check = cons[2] != 0.0
-        ch = int(cons[3])
+    check, ch = monotone_channel(cons)
     C = K + 1
     o = np.uint64(off)
     s = np.uint64(src)

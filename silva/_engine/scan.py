@@ -84,6 +84,15 @@ def checks_bounds(newton, bounds):
 
 
 @njit(cache=True, inline="always")
+def monotone_channel(cons):
+    """(whether to check cuts, the constrained channel) of a CART node's monotone state ``cons`` = (lo, hi,
+    direction, value channel), or (False, 0) for an unconstrained tree (``cons`` None)."""
+    if cons is None:
+        return False, 0
+    return cons[2] != 0.0, int(cons[3])
+
+
+@njit(cache=True, inline="always")
 def side_scores(aL, bL, aR, bR, newton, cart, bounds, check):
     """(score left, score right) of a cut; (-inf, -inf) when monotone bounds rule it out."""
     if newton is not None:
@@ -201,11 +210,7 @@ def scan_channels(bins, stat, cnt, n_val, n_ent, m, K, parent, total, criterion,
     cut is scored by ``criterion.channel_score``; under monotone constraints ``cons`` = (lo, hi,
     direction, value channel) is checked on that channel's share)."""
     min_weight, min_count = limits
-    check = False
-    ch = 0
-    if cons is not None:
-        check = cons[2] != 0.0
-        ch = int(cons[3])
+    check, ch = monotone_channel(cons)
     C = K + 1
     miss = work[2 * C:3 * C]
     miss[:] = 0.0
