@@ -501,8 +501,10 @@ class BaseForest(BaseCART):
                 if hasattr(self, name):
                     delattr(self, name)
         if self.verbose:
-            print(f"{type(self).__name__}: {len(trees)} trees grown in {t_grow:.2f}s (binning {t_bin:.2f}s, "
-                  f"total {time.perf_counter() - t_start:.2f}s)", flush=True)
+            # (``trees`` is the packed node table, not a list: count the seeds grown)
+            kept = f", {self._forest.n_trees} in all" if n_old else ""
+            print(f"{type(self).__name__}: {len(new_seeds)} trees grown in {t_grow:.2f}s{kept} (binning "
+                  f"{t_bin:.2f}s, total {time.perf_counter() - t_start:.2f}s)", flush=True)
 
     def _draws(self, groups):
         ms = self.max_samples

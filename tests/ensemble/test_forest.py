@@ -436,3 +436,13 @@ MANY_TREES = [(name, model, max_bin) for name in TASKS for model in ("forest", "
 @pytest.mark.parametrize("name, model, max_bin", MANY_TREES)
 def test_parity_with_sklearn_many_trees(name, model, max_bin):
     _compare(name, model, {}, n_estimators=200, seeds=5, max_bin=max_bin)
+
+
+@pytest.mark.parametrize("cls", [silva.RandomForestClassifier, silva.ExtraTreesRegressor])
+def test_verbose_reports_the_trees_grown(cls, capsys):
+    X, y = make_classification(n_samples=400, n_features=6, random_state=0)
+    model = cls(n_estimators=7, verbose=1, random_state=0).fit(X, y)
+    assert f"{cls.__name__}: 7 trees grown" in capsys.readouterr().out
+    model.set_params(n_estimators=10, warm_start=True).fit(X, y)
+    assert f"{cls.__name__}: 3 trees grown" in capsys.readouterr().out
+    assert model._forest.n_trees == 10
