@@ -5,7 +5,7 @@ scores each cut "entries up to here go left", first with the missing values (the
 right, then on the left. Its callers:
 
 - the batched driver (boosters, GBDT): a feature's dense histogram, entry j being bin j (empty bins
-  are passed over), channels (sum g, sum h[, rows]) -- ``splitting.scan_numeric``;
+  are passed over), channels (sum g, sum h[, rows]) -- ``splitting._scan_feature``;
 - the depth-first driver (trees, forests, AdaBoost): the non-empty bins of a node's histogram, or for a
   few rows the rows themselves sorted by bin (``bins[j]``: the entry's bin; entries of one bin are
   summed before a cut is tried), channels (sum w y, sum w, rows), y the target or, for two classes,
