@@ -4,6 +4,8 @@ matplotlib is an optional dependency (``pip install matplotlib`` or ``pip instal
 it is imported only when a plot is drawn. Every function draws on ``ax`` (a new figure when None)
 and returns the Axes.
 """
+import copy
+
 import numpy as np
 
 from ._engine.routing import bitset_members
@@ -150,7 +152,19 @@ def plot_tree(model, tree_index=0, ax=None, precision=3, title=None):
     """Draw tree ``tree_index`` of a fitted model (trees are stored round by round; a multiclass
     booster has one tree per class per round). Internal nodes show the split (x <= threshold goes
     left; for a categorical feature, the levels that go left), edges say where missing values go,
-    leaves show their value and number of training rows."""
+    leaves show their value and number of training rows. For AdaBoost, tree i is learner i's."""
+    if getattr(model, "_forest", None) is None and getattr(model, "estimators_", None):
+        # AdaBoost: one CART tree per learner, drawn with the ensemble's feature names and levels
+        learners = model.estimators_
+        if not 0 <= tree_index < len(learners):
+            raise IndexError(f"tree_index {tree_index} out of range: the model has {len(learners)} learners")
+        learner = copy.copy(learners[tree_index])
+        for name in ("_schema", "feature_names_in_"):
+            if getattr(model, name, None) is not None:
+                setattr(learner, name, getattr(model, name))
+        weight = float(model.estimator_weights_[tree_index])
+        return plot_tree(learner, 0, ax, precision,
+                         title if title is not None else f"learner {tree_index} (weight {weight:.{precision}g})")
     forest = getattr(model, "_forest", None)
     if forest is None:
         raise ValueError(f"{type(model).__name__} is not fitted")

@@ -103,3 +103,20 @@ def test_plot_tree_multiclass_and_errors():
         silva.plot_tree(model, tree_index=6)
     with pytest.raises(ValueError, match="not fitted"):
         silva.plot_tree(silva.BoostRegressor())
+
+
+@pytest.mark.parametrize("cls", [silva.AdaBoostClassifier, silva.AdaBoostRegressor])
+def test_plot_tree_draws_an_adaboost_learner(cls):
+    X, y = load("titanic")
+    model = cls(n_estimators=4, random_state=0).fit(X, y.astype(float) if cls is silva.AdaBoostRegressor else y)
+    k = len(model.estimators_) - 1
+    ax = silva.plot_tree(model, tree_index=k)
+    learner = model.estimators_[k]._forest
+    n_internal = int(np.sum(learner.nodes["left"] >= 0))
+    texts = [t.get_text() for t in ax.texts]
+    assert sum(t.startswith("leaf ") for t in texts) == learner.n_nodes - n_internal
+    assert ax.get_title().startswith(f"learner {k} (weight ")
+    # the ensemble's column names and levels, not f0, f1, ...
+    assert any(t.split(" ")[0] in set(X.columns) for t in texts if not t.startswith("leaf "))
+    with pytest.raises(IndexError, match="out of range"):
+        silva.plot_tree(model, tree_index=len(model.estimators_))
