@@ -126,7 +126,8 @@ def _keep(best, gain, cut, d, aL, bL, nL):
 @njit(cache=True)
 def scan_ordered(ent, bins, n_val, miss, total, parent, limits, newton, cart, bounds, groups, best):
     """Scan entries ``ent[:n_val]`` (rows: (a, b[, n]); a count channel when ``ent`` has 3 columns) in
-    order, bins[j] the entry's bin (None: entry j is bin j; its empty entries are passed over).
+    order, bins[j] the entry's bin (None: entry j is bin j; its empty entries are passed over; with
+    ``bins``, entries need their count channel and ``groups`` must be None).
     ``miss`` = (a, b, n) of the missing rows, ``total`` = (a, b, n) of the node's, ``parent`` the node's
     score, ``limits``, ``newton``, ``cart`` and ``groups`` as in the module, ``bounds`` the node's
     monotone state (lo, hi, direction[, ...]) or None. Updates ``best`` (see the module); returns whether it did."""
