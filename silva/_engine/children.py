@@ -16,7 +16,8 @@ from numba import njit, prange
 
 from .._dtypes import TILE
 from .histogram import _accumulate
-from .splitting import _better, _scan_categorical, _scan_feature, _take, parent_score
+from .scan import beats
+from .splitting import _scan_categorical, _scan_feature, _take, parent_score
 
 
 # The split nodes whose children ``grow_children`` makes, one entry per node j: its rows' slice
@@ -107,7 +108,6 @@ def grow_children(X_tiles, rows, pairs, tiles, hists, n_features, rules, monoton
             best_out[row, 0] = -np.inf
             if not scan[j, c]:
                 continue
-            best_feature = -1
             for t_i in range(n_tiles):
                 f0 = tiles[t_i] * TILE
                 for f in range(f0, min(f0 + TILE, n_features)):
@@ -115,8 +115,7 @@ def grow_children(X_tiles, rows, pairs, tiles, hists, n_features, rules, monoton
                     if not candidates[j, c, f] or r[0] == -np.inf:
                         continue
                     # features ascend (tiles are sorted), so near-ties go to the lower feature index
-                    if best_feature == -1 or _better(r[0], best_out[row, 0]):
+                    if beats(r[0], best_out[row, 0]):
                         _take(best_out, row, f, r)
-                        best_feature = f
                         if is_categorical[f]:
                             best_sets[row, :] = feature_sets[row * n_feat_pad + f]

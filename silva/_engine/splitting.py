@@ -12,7 +12,7 @@ import numpy as np
 from numba import njit, prange
 
 from .criterion import bounded_score, node_score
-from .scan import TIE_EPS, NewtonRules, beats, is_bounded, scan_ordered
+from .scan import NewtonRules, beats, is_bounded, scan_ordered
 
 # What the split search needs besides the histograms: each feature's count of value bins, the
 # missing-value bin, params = (reg_lambda, reg_alpha, gamma, min_child_weight, min_samples_leaf), the
@@ -20,11 +20,6 @@ from .scan import TIE_EPS, NewtonRules, beats, is_bounded, scan_ordered
 # code_order]) (see ``_scan_categorical``). Numba compiles the named tuple as a plain struct.
 SplitRules = namedtuple("SplitRules", "n_value_bins missing_bin params is_categorical cat_params")
 
-
-@njit(cache=True, inline="always")
-def _better(gain, best):
-    """The scans' tie rule (``scan.TIE_EPS``) between features: near-ties go to the lower feature."""
-    return gain > best + TIE_EPS * abs(best)
 
 
 @njit(cache=True, inline="always")
@@ -243,12 +238,10 @@ def find_best_splits(hists, hist_slots, node_sums, candidates, rules, monotonic,
                               params, per_task[task], lo, hi, monotonic[f])
     for j in range(n_nodes):
         best_out[j, 0] = -np.inf
-        best_feature = -1
         for f in range(n_features):
             r = per_task[j * n_features + f]
-            # features ascend, so near-ties go to the lower feature index
-            if candidates[j, f] and r[0] > -np.inf and (best_feature == -1 or _better(r[0], best_out[j, 0])):
+            # features ascend, so near-ties go to the lower feature index (the scans' tie rule)
+            if candidates[j, f] and r[0] > -np.inf and beats(r[0], best_out[j, 0]):
                 _take(best_out, j, f, r)
-                best_feature = f
                 if is_categorical[f]:
                     best_sets[j, :] = task_sets[j * n_features + f]
