@@ -190,6 +190,35 @@ def _check_cat_code_order(name, value):
         raise ValueError(f"{name} must be 'auto', True or False, got {value!r}")
 
 
+CAT_ENCODINGS = ("auto", "set", "target")
+
+
+def _check_cat_encoding(name, value):
+    """"auto", "set", "target", or a dict {feature name or index: one of those}."""
+    def ok(v):
+        return isinstance(v, str) and v in CAT_ENCODINGS
+    if isinstance(value, dict):
+        bad = [(k, v) for k, v in value.items()
+               if not ok(v) or isinstance(k, bool) or not isinstance(k, (str, int))]
+        if bad:
+            raise ValueError(f"{name} maps feature names or indices to one of {CAT_ENCODINGS}, got "
+                             f"{bad[0][0]!r}: {bad[0][1]!r}")
+    elif not ok(value):
+        raise ValueError(f"{name} must be one of {CAT_ENCODINGS} or a dict {{feature: encoding}}, got {value!r}")
+
+
+def with_added_param_defaults(params, cls):
+    """A model file's params completed with the defaults of parameters added after it was written:
+    ``categorical_features`` ("auto"), the constraints (None) and ``cat_encoding`` ("set": the only
+    encoding before it existed)."""
+    if not isinstance(params, dict):
+        return params
+    known = cls().get_params(deep=False)
+    added = {"categorical_features": "auto", "monotonic_cst": None, "interaction_cst": None,
+             "cat_encoding": "set"}
+    return {**{k: v for k, v in added.items() if k in known and k not in params}, **params}
+
+
 def _is_sequence(value):
     import numpy as np
 
@@ -541,6 +570,21 @@ PARAMS = {
            gbdt='"auto", list of indices or names, bool mask, or None',
            other='"auto", array of int or str, bool mask or None'),
         _CATEGORIES_DOC, None, ("categorical_feature",),
+    ),
+    "cat_encoding": Param(
+        _models("boost gbdt cart forest adaboost"), "auto", '"auto", "set", "target" or dict',
+        "How a categorical feature is split. \"set\": by sets of its levels, each level binned as itself "
+        "(past ``max_bin`` levels the rarest share a bin). \"target\": as one numeric feature, each level "
+        "replaced by the mean target of its rows shrunk towards the overall mean by one pseudo-row "
+        "(CatBoost's ordered target statistics: a training row's value uses only the rows before it in a "
+        "random permutation, so its own target never leaks into it; at predict, the statistic from all "
+        "training rows; unseen integer codes get the overall mean); regression and binary targets only. "
+        "\"auto\": \"target\" for a feature with more than 64 distinct levels whose codes carry no "
+        "order (text and ``category`` levels), when the target is a number or two classes; \"set\" "
+        "otherwise. A dict {feature name or index: encoding} sets some features, the others auto. Missing "
+        "values, and levels unseen at fit that arrive as NaN (frames), follow the missing-value direction "
+        "whatever the encoding.",
+        _check_cat_encoding,
     ),
     "cat_smooth": Param(
         _models("boost"), 10.0, "float",

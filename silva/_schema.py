@@ -248,13 +248,18 @@ def _text_values(s):
 
 
 def _learn_levels(col, arrow, name, sort=False):
-    """(levels as a unicode array, codes as float with NaN) of a categorical column at fit."""
+    """(levels as a unicode array, codes as float with NaN, whether the levels carry an order) of a
+    categorical column at fit."""
     import pandas as pd
     s = _as_pandas(col, arrow)
     if sort and isinstance(s.dtype, pd.CategoricalDtype):
         s = s.astype(object)
+    ordered = False
     if isinstance(s.dtype, pd.CategoricalDtype):
-        levels = _level_strings(s.cat.categories)
+        cats = s.cat.categories
+        # levels that carry an order: declared ordered, or integers (codes follow their sorted values)
+        ordered = bool(s.cat.ordered) or (len(cats) > 0 and cats.dtype.kind in "iu")
+        levels = _level_strings(cats)
         if np.unique(levels).size != levels.size:
             raise ValueError(f"column {name!r}: category levels are not distinct as strings")
         codes = s.cat.codes.to_numpy()
@@ -264,7 +269,7 @@ def _learn_levels(col, arrow, name, sort=False):
         codes = cat.codes
     out = codes.astype(np.float64)
     out[codes < 0] = np.nan
-    return levels, out
+    return levels, out, ordered
 
 
 def _encode_levels(col, arrow, levels):
@@ -309,6 +314,9 @@ class Schema:
         encoded as the float i.
     target : str or None
         Name of the label column when known (set by the command line), for inspection.
+    target_stats : TargetStats or None
+        Tables of the categorical features encoded as target statistics (``cat_encoding``), stored
+        under the state's optional "target_stats" key.
     """
 
     def __init__(self, n_features, *, input_type="numpy", feature_names=None, dtypes=None, kinds=None,
@@ -320,6 +328,12 @@ class Schema:
         self.kinds = np.asarray(kinds if kinds is not None else [NUMERIC] * self.n_features, dtype=str)
         self.categories = [np.asarray(c, dtype=str) for c in (categories or [])]
         self.target = target
+        # categorical features whose levels carry an order (pandas ordered=True or integer levels), as
+        # seen at fit; not stored (only a fit reads it)
+        self.ordered_levels = []
+        # the fitted encoding of the features split as target statistics (silva/data/target_stats.py),
+        # applied to every input after this schema's conversion; None when there are none
+        self.target_stats = None
 
     @classmethod
     def for_array(cls, X, input_type="numpy"):
@@ -361,7 +375,7 @@ class Schema:
             dtypes = [str(fast)] * d
             schema = cls(d, input_type=kind, feature_names=frame.names, dtypes=dtypes)
             return schema, frame.X.to_numpy(dtype=fast, copy=False)
-        kinds, dtypes, categories = [], [], []
+        kinds, dtypes, categories, ordered = [], [], [], []
         out = np.empty((n, d), dtype=np.float64)
         for j in range(d):
             col = frame.column(j)
@@ -371,12 +385,15 @@ class Schema:
             kinds.append(k)
             dtypes.append(dt if frame.dtype_names is None else frame.dtype_names[j])
             if k == CATEGORICAL:
-                levels, out[:, j] = _learn_levels(col, frame.arrow, name, sort=j in frame.sort_levels)
+                levels, out[:, j], in_order = _learn_levels(col, frame.arrow, name, sort=j in frame.sort_levels)
                 categories.append(levels)
+                if in_order:
+                    ordered.append(j)
             else:
                 out[:, j] = _numeric_values(col, frame.arrow, np.float64)
         schema = cls(d, input_type=kind, feature_names=frame.names, dtypes=dtypes, kinds=kinds,
                      categories=categories)
+        schema.ordered_levels = ordered
         return schema, out
 
     # ---------------------------------------------------------------- predict
@@ -455,12 +472,13 @@ class Schema:
             "categorical_features": np.asarray(self.categorical_features, dtype=np.int64),
             "categories": [np.asarray(c, dtype=str) for c in self.categories],
             "target": self.target,
+            **({} if self.target_stats is None else {"target_stats": self.target_stats.to_state()}),
         }
 
     @classmethod
     def from_state(cls, state):
         """Rebuild a schema from ``to_state()``; ValueError on any inconsistency."""
-        if not isinstance(state, dict) or set(state) != set(_STATE_KEYS):
+        if not isinstance(state, dict) or not set(_STATE_KEYS) <= set(state) <= {*_STATE_KEYS, "target_stats"}:
             raise ValueError("schema state has missing or unexpected fields")
         n = state["n_features"]
         if isinstance(n, bool) or not isinstance(n, int) or n < 1:
@@ -498,8 +516,12 @@ class Schema:
         target = state["target"]
         if target is not None and not isinstance(target, str):
             raise ValueError("schema target must be a string or None")
-        return cls(n, input_type=state["input_type"], feature_names=names, dtypes=dtypes, kinds=kinds,
-                   categories=categories, target=target)
+        schema = cls(n, input_type=state["input_type"], feature_names=names, dtypes=dtypes, kinds=kinds,
+                     categories=categories, target=target)
+        if "target_stats" in state:
+            from .data.target_stats import TargetStats
+            schema.target_stats = TargetStats.from_state(state["target_stats"], n)
+        return schema
 
 
 def fit_convert(X):

@@ -28,14 +28,18 @@ def check_fit_X_y(estimator, X, y, *, classifier):
 
 
 def check_predict_X(estimator, X):
-    """Frames are matched to the fitted schema by column name; other input is validated by sklearn."""
+    """Frames are matched to the fitted schema by column name; other input is validated by sklearn.
+    Features encoded as target statistics at fit are replaced by their levels' statistics."""
     schema = getattr(estimator, "_schema", None)
     if schema is not None and input_type(X) in ("pandas", "polars", "arrow"):
-        return check_array(schema.transform(X, owner=type(estimator).__name__), dtype=FLOAT_DTYPES,
-                           ensure_all_finite="allow-nan")
-    if schema is not None:
-        X = schema.transform(X, owner=type(estimator).__name__)  # sparse: densified
-    return validate_data(estimator, X, reset=False, dtype=FLOAT_DTYPES, ensure_all_finite="allow-nan")
+        X = check_array(schema.transform(X, owner=type(estimator).__name__), dtype=FLOAT_DTYPES,
+                        ensure_all_finite="allow-nan")
+    else:
+        if schema is not None:
+            X = schema.transform(X, owner=type(estimator).__name__)  # sparse: densified
+        X = validate_data(estimator, X, reset=False, dtype=FLOAT_DTYPES, ensure_all_finite="allow-nan")
+    stats = getattr(schema, "target_stats", None)
+    return X if stats is None else stats.transform(X)
 
 
 def check_weights(sample_weight, X):

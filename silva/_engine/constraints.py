@@ -375,14 +375,6 @@ def _plain(group):
             + sorted(f for f in members if isinstance(f, str)))
 
 
-def with_constraint_defaults(params, cls):
-    """Files written before the constraint parameters existed load as unconstrained models."""
-    if not isinstance(params, dict):
-        return params
-    known = cls().get_params()
-    return {**{name: None for name in _CONSTRAINT_PARAMS if name in known and name not in params}, **params}
-
-
 # ------------------------------------------------------------------ proof on a fitted forest
 def forest_monotone_violation(forest, monotonic, value):
     """The largest violation (``monotone_violation``) over the trees of a ``tree.Forest`` whose nodes'

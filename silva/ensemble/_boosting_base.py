@@ -11,16 +11,17 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from .._dtypes import G_H_DTYPE, INDEX_DTYPE
-from .._params import validate_params
+from .._params import validate_params, with_added_param_defaults
 from .._schema import Schema
 from .._threads import numba_threads, resolve_n_jobs
 from .._validation import check_eval_set, check_fit_X_y, check_predict_X, check_weights
 from ..data import BinMapper
 from .._engine.constraints import (InteractionConstraints, enforce_tree_monotone, resolve_monotonic_cst,
-                                   storable_constraints, with_constraint_defaults)
+                                   storable_constraints)
 from .._engine.grower import TreeGrower
 from .._engine.predict import add_leaf_values, forest_add_binned, forest_predict_raw
 from .._engine.tree import Categories, Forest
+from ._categorical import categorical_indices, encode_categoricals, ordered_features
 
 _MODEL_STATE_FIELDS = ("n_features_in_", "n_iter_", "best_iteration_", "evals_result_")
 _STATE_KEYS = {"params", "custom_objective", "forest", "baseline", "n_outputs", "schema", *_MODEL_STATE_FIELDS}
@@ -39,7 +40,7 @@ class BaseBoost(BaseEstimator):
                  grow_policy="depthwise", min_child_weight=1.0, min_samples_leaf=1, reg_lambda=1.0,
                  reg_alpha=0.0, gamma=0.0, subsample=1.0, colsample_bytree=1.0, colsample_bynode=1.0,
                  max_bin=255, objective=None, n_iter_no_change=None, validation_fraction=None, tol=1e-7,
-                 categorical_features="auto", cat_smooth=10.0, cat_l2=10.0, min_data_per_group=100,
+                 categorical_features="auto", cat_encoding="auto", cat_smooth=10.0, cat_l2=10.0, min_data_per_group=100,
                  max_cat_threshold=32, cat_code_order="auto", monotonic_cst=None, interaction_cst=None,
                  random_state=None, n_jobs=None, verbose=0):
         self.n_estimators = n_estimators
@@ -61,6 +62,7 @@ class BaseBoost(BaseEstimator):
         self.validation_fraction = validation_fraction
         self.tol = tol
         self.categorical_features = categorical_features
+        self.cat_encoding = cat_encoding
         self.cat_smooth = cat_smooth
         self.cat_l2 = cat_l2
         self.cat_code_order = cat_code_order
@@ -111,7 +113,10 @@ class BaseBoost(BaseEstimator):
     def _boost(self, X, y, sw, loss, evals, rng, early):
         t_start = time.perf_counter()
         n, d = X.shape
-        categorical = categorical_indices(self, d)
+        X, categorical = encode_categoricals(self, X, y, sw, rng, getattr(self, "n_classes_", 0))
+        stats = self._schema.target_stats
+        if stats is not None:
+            evals = [(name, stats.transform(Xv), yv) for name, Xv, yv in evals]
         self._code_order = self._resolve_code_order(categorical)
         mapper = BinMapper(self.max_bin, random_state=rng.randint(np.iinfo(np.int32).max),
                            category_ranges=self._code_order)
@@ -215,16 +220,15 @@ class BaseBoost(BaseEstimator):
         return monotonic, interaction
 
     def _resolve_code_order(self, categorical):
-        """``cat_code_order="auto"``: code order is used when every categorical feature is integer-coded
-        by the user (named in ``categorical_features``), whose codes usually carry an order (IDs given
-        over time, ranks); never for frame categories or text, whose codes are just their sorted
-        levels. Models without the parameter (GBDT) keep LightGBM's method alone."""
+        """``cat_code_order="auto"``: code order is used when every feature split by level sets has
+        codes that carry an order (integer codes named in ``categorical_features``: IDs given over
+        time, ranks; frame columns with ordered or integer levels); never for other frame categories or
+        text, whose codes are just their sorted levels. Models without the parameter (GBDT) keep
+        LightGBM's method alone."""
         spec = getattr(self, "cat_code_order", False)
         if spec is True or spec is False:
             return spec
-        schema = getattr(self, "_schema", None)
-        from_dtype = set(getattr(schema, "categorical_features", None) or [])
-        return bool(categorical) and not (from_dtype & set(categorical))
+        return bool(categorical) and len(ordered_features(self, categorical)) == len(categorical)
 
     # ------------------------------------------------------------------ hooks for subclasses
     def _grower_params(self, n_samples):
@@ -305,7 +309,7 @@ class BaseBoost(BaseEstimator):
         if not required <= set(state) <= allowed:
             raise ValueError(f"model state fields do not match a {cls.__name__}: missing "
                              f"{sorted(required - set(state))}, unexpected {sorted(set(state) - allowed)}")
-        params = with_constraint_defaults(state["params"], cls)
+        params = with_added_param_defaults(state["params"], cls)
         if not isinstance(params, dict) or set(params) != set(cls().get_params()):
             raise ValueError(f"params do not match the parameters of {cls.__name__}")
         est = cls(**params)
@@ -369,33 +373,3 @@ def _checked_history(history):
     if not ok:
         raise ValueError("evals_result_ must map set names to {metric: [floats]}")
     return history
-
-
-def categorical_indices(est, n_features):
-    """Features an estimator splits by category sets: categorical dtypes of the frame it was fitted on
-    (pandas category, text, Arrow dictionaries; ``est._schema``) always, plus its ``categorical_features``
-    given as indices, names or a mask. The rule of every estimator of the family."""
-    schema = getattr(est, "_schema", None)
-    found = set(getattr(schema, "categorical_features", None) or [])
-    spec = getattr(est, "categorical_features", "auto")
-    if spec is None or (isinstance(spec, str) and spec == "auto"):
-        return sorted(found)
-    spec = np.asarray(spec)
-    if spec.dtype == bool:
-        if spec.shape != (n_features,):
-            raise ValueError(f"categorical_features as a mask needs {n_features} entries, got {spec.size}")
-        return sorted(found | set(np.flatnonzero(spec).tolist()))
-    names = list(getattr(est, "feature_names_in_", []))
-    out = set(found)
-    for item in spec.ravel().tolist():
-        if isinstance(item, str):
-            if item not in names:
-                raise ValueError(f"categorical_features names an unknown column {item!r}; columns: "
-                                 f"{names[:10]}{' ...' if len(names) > 10 else ''}")
-            out.add(names.index(item))
-        elif isinstance(item, int) and -n_features <= item < n_features:
-            out.add(item % n_features)
-        else:
-            raise ValueError(f"categorical_features entries must be column indices below {n_features} "
-                             f"or column names, got {item!r}")
-    return sorted(out)

@@ -54,19 +54,19 @@ from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.validation import check_is_fitted
 
 from .._engine.bootstrap import BootstrapSamples, RowGroups, Scaled
-from .._engine.constraints import resolve_monotonic_cst, storable_constraints, with_constraint_defaults
+from .._engine.constraints import resolve_monotonic_cst, storable_constraints
 from .._engine.dfs_grower import grow_forest_packed
 from .._engine.oob import oob_values
 from .._engine.predict import forest_predict_values, predict_binned_values
 from .._engine.pruning import prune_trees
 from .._engine.raw_thresholds import bin_value_ranges, check_bin_dtype, set_local_thresholds
 from .._engine.tree import NODE_FIELDS, Categories, Forest, unpack_trees
-from .._params import validate_cart_params
+from .._params import validate_cart_params, with_added_param_defaults
 from .._registry import model_class
 from .._schema import Schema
 from .._threads import numba_threads, resolve_n_jobs
 from .._validation import check_fit_X_y, check_predict_X, check_weights
-from ._boosting_base import categorical_indices
+from ._categorical import categorical_indices, encode_categoricals
 from ._outputs import check_classes
 from ..data import BinMapper
 
@@ -181,12 +181,16 @@ class BaseCART(BaseEstimator):
     def fit(self, X, y, sample_weight=None):
         """Fit on (X, y) with optional per-row weights (a row of weight 0 is as if removed)."""
         self._check_params()
+        previous = getattr(getattr(self, "_schema", None), "target_stats", None) \
+            if getattr(self, "warm_start", False) and hasattr(self, "_forest") else None
         X, y = check_fit_X_y(self, X, y, classifier=self._is_classifier)
         sw = check_weights(sample_weight, X)
         if sw is not None and not sw.sum() > 0:
             raise ValueError("sample_weight sums to zero: no row would be learned from")
         y_enc = self._encode_y(y)
         rng = check_random_state(self.random_state)
+        X, _ = encode_categoricals(self, X, y_enc, sw, rng, self.n_classes_ if self._is_classifier else 0,
+                                   previous)
         with numba_threads(self.n_jobs):
             self._fit(X, y_enc, sw, rng)
         return self
@@ -401,9 +405,7 @@ class BaseCART(BaseEstimator):
         if state["model"] != cls.__name__:
             raise ValueError(f"the model state is a {state['model']!r:.60}, not a {cls.__name__}")
         params = state["params"]
-        if isinstance(params, dict) and "categorical_features" not in params:
-            params = dict(params, categorical_features="auto")  # files written before the parameter
-        params = with_constraint_defaults(params, cls)
+        params = with_added_param_defaults(params, cls)
         if not isinstance(params, dict) or set(params) != set(cls().get_params(deep=False)):
             raise ValueError(f"params do not match the parameters of {cls.__name__}")
         est = cls(**params)

@@ -32,7 +32,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone, 
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from .._params import document_params, validate_params
+from .._params import document_params, validate_params, with_added_param_defaults
 from .._registry import model_classes, register_model
 from .._schema import Schema
 from .._threads import numba_threads, resolve_n_jobs
@@ -43,7 +43,7 @@ from .._engine.predict import forest_leaves
 from .._engine.raw_thresholds import check_bin_dtype
 from .._engine.tree import Forest
 from .._engine.votes import add_votes, staged_votes, weighted_median
-from ._boosting_base import categorical_indices
+from ._categorical import categorical_indices, encode_categoricals
 from ._outputs import check_classes
 
 _PREDICT_ROWS = 16384  # rows predicted at a time: bounds the (learners x rows) tables
@@ -115,6 +115,7 @@ class _BaseAdaBoost(BaseEstimator):
             raise ValueError("sample_weight sums to zero: no row would be learned from")
         y_enc = self._encode_y(y)
         rng = check_random_state(self.random_state)
+        X, _ = encode_categoricals(self, X, y_enc, sw_user, rng, self.n_classes_ if self._is_classifier else 0)
         with numba_threads(self.n_jobs):
             self._boost_all(X, y_enc, sw_user, base, rng)
         return self
@@ -212,7 +213,7 @@ class _BaseAdaBoost(BaseEstimator):
         params = self.get_params(deep=False)
         params["estimator"] = _estimator_spec(self.estimator)
         state = {"params": params,
-                 "estimators": [est._get_model_state() for est in self.estimators_],
+                 "estimators": [_learner_state(est) for est in self.estimators_],
                  "estimator_weights_": np.asarray(self.estimator_weights_, dtype=np.float64),
                  "estimator_errors_": np.asarray(self.estimator_errors_, dtype=np.float64),
                  "n_features_in_": int(self.n_features_in_),
@@ -231,8 +232,7 @@ class _BaseAdaBoost(BaseEstimator):
         if not isinstance(state, dict) or not keys <= set(state) <= keys | {"feature_names_in_"}:
             raise ValueError(f"model state fields do not match a {cls.__name__}")
         params = state["params"]
-        if isinstance(params, dict) and "categorical_features" not in params:
-            params = dict(params, categorical_features="auto")  # files written before the parameter
+        params = with_added_param_defaults(params, cls)
         if not isinstance(params, dict) or set(params) != set(cls().get_params(deep=False)):
             raise ValueError(f"params do not match the parameters of {cls.__name__}")
         params = dict(params, estimator=_estimator_from_spec(params["estimator"]))
@@ -308,6 +308,7 @@ class _BaseAdaBoost(BaseEstimator):
                     or (names is not None and list(learner_names) != list(names)):
                 raise ValueError("a learner's feature names do not match feature_names_in_")
             _tree_of(learner)  # one CART tree each
+            learner._schema = est._schema  # shared, as at fit: the learners read the same encodings
             if est.estimators_ and not _same_categories(learner._forest.categories,
                                                         est.estimators_[0]._forest.categories):
                 raise ValueError("the learners' category maps differ (the data is binned once for all)")
@@ -350,12 +351,13 @@ class AdaBoostClassifier(ClassifierMixin, _BaseAdaBoost):
     _is_classifier = True
 
     def __init__(self, estimator=None, *, n_estimators=50, learning_rate=1.0, max_bin=255,
-                 categorical_features="auto", random_state=None, n_jobs=None):
+                 categorical_features="auto", cat_encoding="auto", random_state=None, n_jobs=None):
         self.estimator = estimator
         self.n_estimators = n_estimators
         self.learning_rate = learning_rate
         self.max_bin = max_bin
         self.categorical_features = categorical_features
+        self.cat_encoding = cat_encoding
         self.random_state = random_state
         self.n_jobs = n_jobs
 
@@ -497,13 +499,14 @@ class AdaBoostRegressor(RegressorMixin, _BaseAdaBoost):
     """
 
     def __init__(self, estimator=None, *, n_estimators=50, learning_rate=1.0, loss="linear", max_bin=255,
-                 categorical_features="auto", random_state=None, n_jobs=None):
+                 categorical_features="auto", cat_encoding="auto", random_state=None, n_jobs=None):
         self.estimator = estimator
         self.n_estimators = n_estimators
         self.learning_rate = learning_rate
         self.loss = loss
         self.max_bin = max_bin
         self.categorical_features = categorical_features
+        self.cat_encoding = cat_encoding
         self.random_state = random_state
         self.n_jobs = n_jobs
 
@@ -608,6 +611,13 @@ def _same_categories(a, b):
     return a.missing_bin == b.missing_bin and all(
         np.array_equal(x, y) for x, y in ((a.is_categorical, b.is_categorical), (a.map_flat, b.map_flat),
                                           (a.map_offsets, b.map_offsets)))
+
+
+def _learner_state(learner):
+    """A learner's model state; its schema's target statistics are the booster's (stored once)."""
+    state = learner._get_model_state()
+    state["schema"].pop("target_stats", None)
+    return state
 
 
 def _learner_weights(sw, sw0, sw_user):

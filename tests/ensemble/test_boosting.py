@@ -202,7 +202,8 @@ def test_sample_weights_act_like_repeated_rows():
 
 
 def test_cat_code_order_auto_and_relabelling():
-    """'auto' uses code order only for integer codes named by the user; with it off, relabelling the
+    """'auto' uses code order only for integer codes (named by the user, or a frame's integer
+    category levels), never for text levels; with it off, relabelling the
     codes of a categorical column (a bijection) leaves the predictions unchanged."""
     import pandas as pd
     d = pd.read_parquet(Path(__file__).resolve().parents[1] / "data" / "lightgbm_categorical.parquet")
@@ -212,7 +213,9 @@ def test_cat_code_order_auto_and_relabelling():
     assert auto._code_order
     frame = X.copy()
     frame["c2"] = frame["c2"].astype("category")
-    assert not silva.BoostClassifier(**kw).fit(frame, y)._code_order  # a frame category: sorted levels
+    assert silva.BoostClassifier(**kw).fit(frame, y)._code_order  # integer levels keep their order
+    frame["c2"] = frame["c2"].astype(str).astype("category")
+    assert not silva.BoostClassifier(**kw).fit(frame, y)._code_order  # text levels: just sorted
     off = silva.BoostClassifier(categorical_features=["c2", "c4"], cat_code_order=False, **kw).fit(X, y)
     perm = np.random.RandomState(1).permutation(int(X["c4"].max()) + 1)
     X2 = X.copy()
