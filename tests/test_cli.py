@@ -70,7 +70,12 @@ def _end_to_end(tmp_path, train_file, train_extra, eval_file, api_model, X_eval,
     train = run("train", train_file, "--target", "target", *PARAMS, *train_extra, "--out", model_path,
                 cwd=tmp_path)
     assert train.returncode == 0, train.stderr
-    assert "model saved to" in train.stdout and train.stderr == ""  # no progress bar off a terminal
+    # no progress bar off a terminal
+    assert "model saved to" in train.stdout
+    assert "it/s" not in train.stderr and "%|" not in train.stderr
+    warned = [line for line in train.stderr.splitlines() if "Warning" in line]
+    assert all("has a different level in nearly every row" in line for line in warned)
+    assert len(warned) == ("titanic" in str(train_file))  # titanic: Name is an identifier
     table = parse_table(train.stdout)
     assert set(table) == {"AUC", "logloss", "accuracy"} and all(len(v) == 2 for v in table.values())
 
@@ -379,3 +384,19 @@ def test_demo_is_reachable(capsys):
         cli.main(["demo", "--help"])
     assert info.value.code == 0
     assert "--out-dir" in capsys.readouterr().out
+
+
+def test_categorical_encoding_per_column(tmp_path, capsys):
+    """``--categorical COL:ENC`` declares a column categorical and sets its encoding; the model file
+    carries the target statistics."""
+    out = tmp_path / "m.json"
+    assert cli.main(["train", str(require("lightgbm_categorical")), "--target", "target", *PARAMS,
+                     "--categorical", "c3:target,c7:target,c0", "--out", str(out), "--quiet"]) == 0
+    model = silva.load(out)
+    assert model.get_params()["cat_encoding"] == {"c3": "target", "c7": "target"}
+    assert model._schema.target_stats.features.tolist() == [3, 7]
+    assert model._schema.categorical_features == [0, 3, 7]
+    capsys.readouterr()
+    assert cli.main(["train", str(require("lightgbm_categorical")), "--target", "target", "--param",
+                     "cat_encoding=set", "--categorical", "c3:target", "--out", str(out)]) == 2
+    assert "either per column" in capsys.readouterr().err

@@ -37,9 +37,10 @@ def build_parser():
     group.add_argument("--valid", metavar="DATA", help="validation data (same columns as DATA)")
     group.add_argument("--valid-fraction", type=float, metavar="F",
                        help="share of DATA held out for validation (default 0.2; 0 trains on all rows)")
-    p.add_argument("--categorical", action="append", default=[], metavar="COL[,COL...]",
+    p.add_argument("--categorical", action="append", default=[], metavar="COL[:ENC][,COL...]",
                    help="numeric columns to treat as categories (text and category columns are "
-                        "categorical already)")
+                        "categorical already); COL:ENC sets a column's encoding, ENC one of auto, set, "
+                        "target (see cat_encoding), for any categorical column")
     p.add_argument("--out", required=True, metavar="MODEL", help="model file to write")
     p.add_argument("--plot", metavar="FILE.png", help="write the learning curve (needs matplotlib)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")

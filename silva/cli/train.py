@@ -27,7 +27,7 @@ def cmd_train(args):
 
     df = read_table(args.data)
     X, y_col = split_target(df, args.target, args.data)
-    categorical = [c.strip() for c in ",".join(args.categorical).split(",") if c.strip()]
+    categorical, encodings = _categorical_columns(args.categorical)
     X = _as_categories(X, categorical, args.data)
     if X.shape[1] == 0:
         raise CLIError(f"{args.data} has no feature columns besides {args.target!r}")
@@ -39,6 +39,13 @@ def cmd_train(args):
     params = parse_params(args.param, est)
     if "random_state" in est.get_params(deep=False):
         params.setdefault("random_state", 0)  # reproducible runs unless asked otherwise
+    if encodings:
+        if "cat_encoding" not in est.get_params(deep=False):
+            raise CLIError(f"--categorical COL:ENCODING: the {args.model} model has no cat_encoding")
+        given = params.get("cat_encoding", "auto")
+        if not (isinstance(given, dict) or given == "auto"):
+            raise CLIError("give the encodings either per column in --categorical or in --param cat_encoding")
+        params["cat_encoding"] = {**(given if isinstance(given, dict) else {}), **encodings}
     est.set_params(**params)
     try:
         from .._params import validate_params
@@ -123,3 +130,19 @@ def cmd_train(args):
             raise CLIError(f"cannot write {args.plot!r}: {_one_line(exc)}") from exc
         print(f"learning curve saved to {args.plot}")
     return 0
+
+
+def _categorical_columns(specs):
+    """(columns, {column: encoding}) from ``--categorical`` values "COL[:ENCODING][,...]"."""
+    from .._params import CAT_ENCODINGS
+    columns, encodings = [], {}
+    for item in ",".join(specs).split(","):
+        item = item.strip()
+        if not item:
+            continue
+        name, sep, enc = item.rpartition(":")
+        if sep and enc in CAT_ENCODINGS and name:
+            item = name
+            encodings[name] = enc
+        columns.append(item)
+    return columns, encodings

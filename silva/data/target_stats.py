@@ -10,14 +10,15 @@ and, for the training rows, computed *in order*: the rows are visited in one ran
 row's statistic uses only the rows of its level visited before it. A row's own target never enters its
 own value, so the trees cannot split on a statistic that already knows the answer (a plain mean lets a
 level seen once predict its row perfectly; a leave-one-out mean is a decreasing function of the row's
-own target). The first row of a level in the permutation has no earlier rows and gets the prior, just
-as a level never seen in training would.
+own target).
 
 At predict a level's statistic is the one from all its training rows (a table lookup); the tables are
-stored in the model file. Missing values stay missing (NaN, the tree's missing-value direction), as do
-levels unseen at fit when they arrive as NaN (frames: see silva/_schema.py). An unseen integer code
-(numpy input) gets the prior. The permutation comes from the fit's seed, so the statistics do not depend
-on the thread count.
+stored in the model file. A level without a statistic reads as missing (NaN: the tree's missing-value
+direction), whatever the input: a level unseen at fit (an unknown code or text level, or a level of a
+frame's category dtype that no training row holds), and, in training, the first row of each level in
+the permutation (no earlier rows). So the trees learn where rows of a new level go from the rows that
+were new when they were met. Missing values stay missing. The permutation comes from the fit's seed, so
+the statistics do not depend on the thread count.
 """
 import numpy as np
 from numba import njit
@@ -36,6 +37,7 @@ def _ordered_stats(codes, y, w, perm, prior, prior_weight, n_levels, out):
     (sum w*y, sum w) over all rows, from which the predict table is made. NaN codes stay NaN."""
     s = np.zeros(n_levels)
     c = np.zeros(n_levels)
+    n = np.zeros(n_levels, dtype=np.int64)
     for j in range(perm.size):
         i = perm[j]
         x = codes[i]
@@ -43,21 +45,22 @@ def _ordered_stats(codes, y, w, perm, prior, prior_weight, n_levels, out):
             out[i] = np.nan
             continue
         level = int(x)
-        out[i] = (s[level] + prior_weight * prior) / (c[level] + prior_weight)
+        # no earlier row of the level: no statistic, as for a level unseen at fit
+        out[i] = (s[level] + prior_weight * prior) / (c[level] + prior_weight) if n[level] else np.nan
+        n[level] += 1
         s[level] += w[i] * y[i]
         c[level] += w[i]
-    return s, c
+    return s, c, n
 
 
 @njit(cache=True)
-def _lookup(codes, table, prior, out):
-    """out[i]: the table's statistic of code i; NaN stays NaN, a code outside the table gets the prior."""
+def _lookup(codes, table, out):
+    """out[i]: the table's statistic of code i (NaN for a level without training rows); NaN and codes
+    outside the table give NaN."""
     for i in range(codes.size):
         x = codes[i]
-        if np.isnan(x):
+        if np.isnan(x) or x < 0 or x >= table.size or x != np.floor(x):
             out[i] = np.nan
-        elif x < 0 or x >= table.size or x != np.floor(x):
-            out[i] = prior
         else:
             out[i] = table[int(x)]
 
@@ -97,7 +100,7 @@ class TargetStats:
     >>> ts = TargetStats([0])
     >>> _ = ts.fit_transform(X, np.array([1.0, 0.0, 1.0, 0.0]), None, seed=0)
     >>> ts.transform(np.array([[0.0], [1.0], [7.0]]))[:, 0].tolist()
-    [0.5, 0.75, 0.5]
+    [0.5, 0.75, nan]
     """
 
     def __init__(self, features, prior_weight=PRIOR_WEIGHT):
@@ -119,9 +122,11 @@ class TargetStats:
             codes = np.ascontiguousarray(X[:, f], dtype=np.float64)
             n_levels = _check_codes(codes, int(f))
             col = np.empty(n)
-            s, c = _ordered_stats(codes, y, w, perm, self.prior_, self.prior_weight, max(n_levels, 1), col)
+            s, c, rows = _ordered_stats(codes, y, w, perm, self.prior_, self.prior_weight, max(n_levels, 1), col)
             out[:, f] = col
-            self.tables_.append((s + self.prior_weight * self.prior_) / (c + self.prior_weight))
+            table = (s + self.prior_weight * self.prior_) / (c + self.prior_weight)
+            table[rows == 0] = np.nan
+            self.tables_.append(table)
         return out
 
     def transform(self, X):
@@ -129,7 +134,7 @@ class TargetStats:
         out = np.array(X, dtype=np.float64, copy=True)
         col = np.empty(X.shape[0])
         for f, table in zip(self.features, self.tables_):
-            _lookup(np.ascontiguousarray(X[:, f], dtype=np.float64), table, self.prior_, col)
+            _lookup(np.ascontiguousarray(X[:, f], dtype=np.float64), table, col)
             out[:, f] = col
         return out
 
@@ -159,8 +164,9 @@ class TargetStats:
             raise ValueError("target statistics prior_weight must be positive")
         if not isinstance(tables, list) or len(tables) != features.size or not all(
                 isinstance(t, np.ndarray) and t.ndim == 1 and t.dtype == np.float64 and t.size <= MAX_LEVELS
-                and np.all(np.isfinite(t)) for t in tables):
-            raise ValueError("target statistics tables must be finite float64 arrays, one per feature")
+                and not np.any(np.isinf(t)) for t in tables):
+            raise ValueError("target statistics tables must be float64 arrays without infinities (NaN: a "
+                             "level without training rows), one per feature")
         ts = cls(features, state["prior_weight"])
         ts.prior_ = state["prior"]
         ts.seed_ = seed

@@ -68,6 +68,17 @@ def ordered_features(est, categorical):
     return [f for f in categorical if f not in from_dtype or f in in_order]
 
 
+def _caller_level():
+    """The stacklevel of the first frame outside silva: a warning points at the user's fit call."""
+    import os
+    import sys
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    level, frame = 1, sys._getframe(1)
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(root + os.sep):
+        level, frame = level + 1, frame.f_back
+    return level
+
+
 def _feature_name(est, f):
     names = getattr(est, "feature_names_in_", None)
     return repr(str(names[f])) if names is not None else str(f)
@@ -119,7 +130,7 @@ def encode_categoricals(est, X, y, sample_weight, rng, n_classes=0, previous=Non
         if n_levels > 0.95 * present.size and present.size >= 20:
             warnings.warn(f"categorical feature {_feature_name(est, f)} has a different level in nearly every "
                           f"row ({n_levels} levels in {present.size} rows): an identifier cannot inform "
-                          "predictions; drop it", UserWarning, stacklevel=3)
+                          "predictions; drop it", UserWarning, stacklevel=_caller_level())
         enc = requested.get(f, "auto")
         if enc == "target" and not two_sided:
             raise ValueError(f"cat_encoding='target' (feature {_feature_name(est, f)}) needs a regression or "

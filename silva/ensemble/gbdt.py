@@ -97,17 +97,24 @@ class _GBDTBase(BaseBoost):
 
 
 def _check_category_maps(categories, schema):
-    """The schema's categorical columns (frame dtypes) are always split by category sets; columns
-    named in ``categorical_features`` may add integer-coded ones. Each schema column's map from level
+    """The schema's categorical columns (frame dtypes) are split by category sets, but for those
+    encoded as target statistics; columns named in ``categorical_features`` may add integer-coded ones. Each schema column's map from level
     codes to bins must be the one BinMapper builds: codes index the schema's levels, and the bins of
     the codes seen at fit are 0, 1, 2, ... in code order, but for a last bin shared by the rarest
     levels."""
     features = np.flatnonzero(categories.is_categorical)
-    missing = np.setdiff1d(schema.categorical_features, features)
+    stats = schema.target_stats  # columns encoded as target statistics are numeric to the forest
+    by_set = [j for j in schema.categorical_features
+              if stats is None or j not in set(stats.features.tolist())]
+    if stats is not None and np.isin(stats.features, features).any():
+        raise ValueError("a feature encoded as target statistics is split by category in the forest")
+    missing = np.setdiff1d(by_set, features)
     if missing.size:
         raise ValueError(f"the schema's categorical features {missing.tolist()[:10]} are not split by "
                          "category in the forest")
     for j, levels in zip(schema.categorical_features, schema.categories):
+        if j not in by_set:
+            continue
         mapping = categories.map_flat[categories.map_offsets[j]:categories.map_offsets[j + 1]]
         if mapping.size > levels.size:
             raise ValueError(f"feature {j}: the category map has {mapping.size} codes but the schema "
