@@ -520,7 +520,13 @@ class Schema:
                      categories=categories, target=target)
         if "target_stats" in state:
             from .data.target_stats import TargetStats
-            schema.target_stats = TargetStats.from_state(state["target_stats"], n)
+            stats = TargetStats.from_state(state["target_stats"], n)
+            for f, table in zip(stats.features.tolist(), stats.tables_):
+                levels = schema.levels(f)
+                if levels is not None and table.size > max(levels.size, 1):
+                    raise ValueError(f"target statistics of feature {f}: {table.size} entries for "
+                                     f"{levels.size} levels")
+            schema.target_stats = stats
         return schema
 
 
