@@ -209,13 +209,13 @@ def _check_cat_encoding(name, value):
 
 def with_added_param_defaults(params, cls):
     """A model file's params completed with the defaults of parameters added after it was written:
-    ``categorical_features`` ("auto"), the constraints (None) and ``cat_encoding`` ("set": the only
-    encoding before it existed)."""
+    ``categorical_features`` ("auto"), the constraints (None), ``cat_encoding`` ("set": the only
+    encoding before it existed) and ``max_cat_bins`` (None)."""
     if not isinstance(params, dict):
         return params
     known = cls().get_params(deep=False)
     added = {"categorical_features": "auto", "monotonic_cst": None, "interaction_cst": None,
-             "cat_encoding": "set"}
+             "cat_encoding": "set", "max_cat_bins": None}
     return {**{k: v for k, v in added.items() if k in known and k not in params}, **params}
 
 
@@ -277,16 +277,16 @@ _CATEGORIES_DOC = By(
          "non-negative integers). Unseen categories at predict go where missing values go.",
     cart="Features split by category sets instead of by order: the categorical columns of a frame "
          "(pandas ``category``, text, Arrow dictionaries) always, plus the features given by index, name "
-         "or mask (integer codes >= 0, NaN missing). Each category is binned as itself (past ``max_bin`` "
-         "categories the rarest share one bin). A split sends a set of categories left: the node's "
+         "or mask (integer codes >= 0, NaN missing). Each category is binned as itself (see "
+         "``max_cat_bins``). A split sends a set of categories left: the node's "
          "categories ordered by their mean target (regression) or class-1 share (binary), the best cut "
          "of that order being the best subset split (Breiman); with more classes each class's share "
          "gives one order and the best of those cuts is taken; ``splitter=\"random\"`` sends a random "
          "subset left. Categories unseen in training go where missing values go.",
     forest="Features split by category sets instead of by order: the categorical columns of a frame "
            "(pandas ``category``, text, Arrow dictionaries) always, plus the features given by index, "
-           "name or mask (integer codes >= 0, NaN missing). Each category is binned as itself (past "
-           "``max_bin`` categories the rarest share one bin). A split sends a set of categories left: "
+           "name or mask (integer codes >= 0, NaN missing). Each category is binned as itself (see "
+           "``max_cat_bins``). A split sends a set of categories left: "
            "random forests order the node's categories by their mean target (regression) or class-1 "
            "share (binary) and take the best cut of that order, which is the best subset split "
            "(Breiman); with more classes each class's share gives one order and the best of those cuts "
@@ -574,7 +574,7 @@ PARAMS = {
     "cat_encoding": Param(
         _models("boost gbdt cart forest adaboost"), "auto", '"auto", "set", "target" or dict',
         "How a categorical feature is split. \"set\": by sets of its levels, each level binned as itself "
-        "(past ``max_bin`` levels the rarest share a bin). \"target\": as one numeric feature, each level "
+        "(see ``max_cat_bins``). \"target\": as one numeric feature, each level "
         "replaced by the mean target of its rows shrunk towards the overall mean by one pseudo-row "
         "(CatBoost's ordered target statistics: a training row's value uses only the rows before it in a "
         "random permutation, so its own target never leaks into it; at predict, the statistic from all "
@@ -586,6 +586,15 @@ PARAMS = {
         "values, and levels unseen at fit that arrive as NaN (frames), follow the missing-value direction "
         "whatever the encoding.",
         _check_cat_encoding,
+    ),
+    "max_cat_bins": Param(
+        _models("boost gbdt cart forest adaboost"), None, "int or None",
+        "Most bins of a categorical feature split by level sets: past it, the rarest levels share one "
+        "\"other\" bin, or, for a feature whose codes carry an order (integer codes, ordered or integer "
+        "levels), each bin holds a range of codes. None: every level has a bin of its own (past "
+        "``max_bin`` levels the bin type widens to 16 bits, and every feature's histograms with it), up to "
+        "65,535 levels (past it, as for a cap of 65,535, with a warning).",
+        dict(low=2, high=65535, integer=True, allow_none=True),
     ),
     "cat_smooth": Param(
         _models("boost"), 10.0, "float",
@@ -610,7 +619,7 @@ PARAMS = {
         "Whether category codes carry an order. When true, a categorical feature is also split by "
         "thresholds on its codes (as its ordinal encoding would be), the category-set split's gain is "
         "lowered by the gain a set search finds in noise (so many-category features do not win by "
-        "overfitting), and a feature with more categories than ``max_bin`` is binned by ranges of codes "
+        "overfitting), and a feature with more categories than ``max_cat_bins`` is binned by ranges of codes "
         "(an unseen code inside the seen range then follows its range, not the missing side). \"auto\": "
         "true when every categorical feature is integer-coded and named in ``categorical_features``, false "
         "when any comes from a frame's category or text dtype (whose codes are just sorted levels). False "

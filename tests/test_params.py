@@ -98,7 +98,8 @@ BAD = {
     "max_features": ["auto", 0, 1.5], "bootstrap": ["yes"], "oob_score": [1], "max_samples": [0, 1.5],
     "warm_start": [None], "class_weight": ["even", {0: -1.0}], "max_bin": [1, 65536, 2.5, "255"],
     "cat_smooth": [-1], "cat_l2": [-1], "min_data_per_group": [0], "max_cat_threshold": [0],
-    "cat_code_order": ["yes", 1], "cat_encoding": ["ordinal", {"c": "onehot"}, {1.5: "set"}, None], "monotonic_cst": [[1, 2], "increasing", {"a": 2}, {0: 1}, [True], [1.0]],
+    "cat_code_order": ["yes", 1], "cat_encoding": ["ordinal", {"c": "onehot"}, {1.5: "set"}, None],
+    "max_cat_bins": [1, 65536, 2.5], "monotonic_cst": [[1, 2], "increasing", {"a": 2}, {0: 1}, [True], [1.0]],
     "interaction_cst": ["all", [0, 1], [[0, -1]], [[0.5]]], "n_iter_no_change": [0],
     "validation_fraction": [0.0, 1.0], "tol": [-1], "verbose": [-1, 0.5],
 }

@@ -8,14 +8,17 @@ so with the default 255 every bin index fits in a uint8. A value ``x`` falls in 
 (``x <= threshold`` goes left), so binned training and raw prediction never disagree.
 
 Categorical features hold non-negative integer codes; each category is binned as itself, the bins in
-code order. When a feature has more categories than value bins, the most frequent keep bins of their
-own and the rarest share the last one; or, with ``category_ranges=True``, the codes are binned like a
-numeric feature's values (the bins an ordinal encoding of the codes would get): each bin is a range of
-consecutive codes, so splits in code order keep their meaning, and a code unseen in training between
-the smallest and largest seen codes falls in the range that holds it. NaN, negative or fractional
+code order, however many there are: past ``max_bin`` categories the bin type widens (uint16) and the
+histograms with it. Past ``max_cat_bins`` categories (the user's cap; else 65,535, the limit of the wide
+bin type, with a warning) a feature listed in ``category_ranges`` (its codes carry an order) is binned
+like a numeric feature's values (the bins an ordinal encoding of the codes would get): each bin is a
+range of consecutive codes, so splits in code order keep their meaning, and a code unseen in training
+between the smallest and largest seen codes falls in the range that holds it; any other feature keeps
+bins of their own for its most frequent categories and one "other" bin for the rest. NaN, negative or fractional
 codes and the other unseen categories go to the missing bin, so at predict time they follow the
 missing-value direction.
 """
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 
 import numba
@@ -225,19 +228,25 @@ class BinMapper:
     subsample : int or None
         Rows sampled to find the thresholds (all rows when ``None`` or fewer rows).
     random_state : int, RandomState or None
-    category_ranges : bool, default=False
-        Bin a categorical feature with more categories than ``max_bin`` by ranges of codes (see the
-        module notes) instead of giving the rarest categories one shared bin.
+    category_ranges : bool or collection of int, default=False
+        Categorical features (True: all) whose codes carry an order: past ``max_cat_bins`` categories
+        they are binned by ranges of codes (see the module notes) rather than with an "other" bin.
+    max_cat_bins : int or None, default=None
+        Most bins of a categorical feature. None: a bin per category, up to 65,535.
     """
 
     # Codes above this would make the per-feature lookup table (and the raw-code bitsets) too large.
     MAX_CATEGORY_CODE = 1 << 20
+    # Bins of one category feature at most: the wide bin type holds 65,535 value bins and the NaN bin.
+    MAX_CATEGORY_BINS = 65535
 
-    def __init__(self, max_bin=255, subsample=SUBSAMPLE_ROWS, random_state=None, category_ranges=False):
+    def __init__(self, max_bin=255, subsample=SUBSAMPLE_ROWS, random_state=None, category_ranges=False,
+                 max_cat_bins=None):
         self.max_bin = max_bin
         self.subsample = subsample
         self.random_state = random_state
         self.category_ranges = category_ranges
+        self.max_cat_bins = max_cat_bins
 
     def fit(self, X, sample_weight=None, categorical=None):
         """``categorical``: indices of the features holding category codes."""
@@ -265,6 +274,7 @@ class BinMapper:
         thresholds = [out[f, :counts[f]].copy() for f in range(n_features)]
         # categories from every row (a sample could miss rare ones, which would then read as missing)
         maps = {}
+        self.ranged_features_ = set()  # categorical features binned by ranges of codes
         for f in np.flatnonzero(self.is_categorical_):
             thresholds[f] = np.empty(0)
             maps[f] = self._category_map(np.asarray(X[all_rows, f], dtype=np.float64), f,
@@ -281,15 +291,24 @@ class BinMapper:
         counts = np.bincount(codes.astype(np.int64), minlength=1)
         present = np.flatnonzero(counts)
         mapping = np.full(counts.size, -1, dtype=np.int32)  # -1: unseen -> missing bin
-        if max_bin is None or present.size <= max_bin:
+        ranges = getattr(self, "category_ranges", False)
+        ranged = ranges is True or (ranges is not False and f in set(ranges))
+        cap = getattr(self, "max_cat_bins", None)
+        limit = self.MAX_CATEGORY_BINS if cap is None else cap
+        if present.size <= limit:
             mapping[present] = np.arange(present.size)
-        elif getattr(self, "category_ranges", False):
-            mapping[present[0]:present[-1] + 1] = _code_ranges(np.sort(codes), present, max_bin)
+        elif ranged:
+            mapping[present[0]:present[-1] + 1] = _code_ranges(np.sort(codes), present, limit)
+            self.ranged_features_.add(f)
         else:
+            if cap is None:
+                warnings.warn(f"categorical feature {f} has {present.size} categories; the "
+                              f"{present.size - limit + 1} rarest share one bin (at most {limit} bins; "
+                              "cat_encoding='target' keeps them apart)", UserWarning)
             # most frequent categories (ties: smaller code) get their own bins, the rest share the last
             order = present[np.lexsort((present, -counts[present]))]
-            kept = np.sort(order[:max_bin - 1])
-            mapping[present] = max_bin - 1
+            kept = np.sort(order[:limit - 1])
+            mapping[present] = limit - 1
             mapping[kept] = np.arange(kept.size)
         return mapping
 
@@ -300,12 +319,16 @@ class BinMapper:
             n_value_bins[f] = max(int(mapping.max()) + 1, 1)
         if max_bin is None:
             max_bin = int(n_value_bins.max()) if n_value_bins.size else 1
+        # a categorical feature's bins may pass max_bin: the NaN bin goes past the widest feature
+        max_bin = max(int(max_bin), int(n_value_bins.max(initial=1)))
         self.missing_bin_ = int(max_bin)
         self.n_bins_ = self.missing_bin_ + 1  # histogram width: value bins + the NaN bin
         self.n_value_bins_ = n_value_bins
         self.thresholds_ = thresholds
         # padded with +inf to a power of two (256 for the default 255 bins) for the search in _bin_features
-        width = 1 << int(max(n_value_bins.max(initial=1) - 1, 1)).bit_length()
+        # (categorical features search no thresholds: their bins do not widen the numeric search)
+        widest = max((t.size for f, t in enumerate(thresholds) if f not in category_maps), default=1)
+        width = 1 << int(max(widest, 1)).bit_length()
         self.padded_thresholds_ = np.full((len(thresholds), width), np.inf)
         for f, t in enumerate(thresholds):
             self.padded_thresholds_[f, :t.size] = t

@@ -40,7 +40,8 @@ class BaseBoost(BaseEstimator):
                  grow_policy="depthwise", min_child_weight=1.0, min_samples_leaf=1, reg_lambda=1.0,
                  reg_alpha=0.0, gamma=0.0, subsample=1.0, colsample_bytree=1.0, colsample_bynode=1.0,
                  max_bin=255, objective=None, n_iter_no_change=None, validation_fraction=None, tol=1e-7,
-                 categorical_features="auto", cat_encoding="auto", cat_smooth=10.0, cat_l2=10.0, min_data_per_group=100,
+                 categorical_features="auto", cat_encoding="auto", max_cat_bins=None, cat_smooth=10.0,
+                 cat_l2=10.0, min_data_per_group=100,
                  max_cat_threshold=32, cat_code_order="auto", monotonic_cst=None, interaction_cst=None,
                  random_state=None, n_jobs=None, verbose=0):
         self.n_estimators = n_estimators
@@ -63,6 +64,7 @@ class BaseBoost(BaseEstimator):
         self.tol = tol
         self.categorical_features = categorical_features
         self.cat_encoding = cat_encoding
+        self.max_cat_bins = max_cat_bins
         self.cat_smooth = cat_smooth
         self.cat_l2 = cat_l2
         self.cat_code_order = cat_code_order
@@ -119,7 +121,7 @@ class BaseBoost(BaseEstimator):
             evals = [(name, stats.transform(Xv), yv) for name, Xv, yv in evals]
         self._code_order = self._resolve_code_order(categorical)
         mapper = BinMapper(self.max_bin, random_state=rng.randint(np.iinfo(np.int32).max),
-                           category_ranges=self._code_order)
+                           category_ranges=self._code_order, max_cat_bins=self.max_cat_bins)
         Xb = mapper.fit(X, sw, categorical=categorical).transform(X)
         categories = Categories.from_mapper(mapper)
         eval_binned = [(name, mapper.transform(Xv), yv) for name, Xv, yv in evals]

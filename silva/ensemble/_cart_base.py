@@ -14,8 +14,8 @@ the leaves the rows reach (``forest_predict_values``).
 
 Categorical features (``categorical_features``: a frame's categorical columns, plus any named) split by
 category sets, as the boosters' (see the grower: categories ordered by mean target and cut, random
-subsets for extra trees; past ``max_bin`` categories, code ranges in code order). Unseen categories
-follow missing values.
+subsets for extra trees; past ``max_cat_bins`` categories with ordered codes, code ranges in code
+order). Unseen categories follow missing values.
 
 Units. silva's split gain is a weighted impurity decrease in weight units (squared error: SSE
 decrease; Gini: weighted Gini decrease; entropy: weighted decrease in nats). scikit-learn divides its
@@ -66,7 +66,7 @@ from .._registry import model_class
 from .._schema import Schema
 from .._threads import numba_threads, resolve_n_jobs
 from .._validation import check_fit_X_y, check_predict_X, check_weights
-from ._categorical import categorical_indices, encode_categoricals
+from ._categorical import categorical_indices, encode_categoricals, ordered_features
 from ._outputs import check_classes
 from ..data import BinMapper
 
@@ -195,28 +195,26 @@ class BaseCART(BaseEstimator):
             self._fit(X, y_enc, sw, rng)
         return self
 
-    @staticmethod
-    def _code_order(mapper):
-        """Categorical features binned by ranges of codes (more categories than ``max_bin``): their split
-        search follows code order (each bin holds several categories, so a category's own mean is not
-        known); None when there are none. Read from the map: a range-binned feature maps more codes than
-        it has bins."""
-        cat = np.flatnonzero(mapper.is_categorical_)
-        if not cat.size:
-            return None
+    def _code_order(self, mapper):
+        """Categorical features split in code order, or None: those binned by ranges of codes (past
+        ``max_cat_bins``: a category's own mean is not known), and, for random splits, every feature
+        whose codes carry an order (a random threshold in code order, as its ordinal encoding would
+        get, rather than a random subset of hundreds of categories)."""
         mask = np.zeros(mapper.is_categorical_.size, dtype=bool)
-        for f in cat:
-            mapping = mapper.category_maps_[f]
-            mask[f] = np.count_nonzero(mapping >= 0) > int(mapping.max(initial=-1)) + 1
+        mask[sorted(getattr(mapper, "ranged_features_", ()))] = True
+        ranges = getattr(mapper, "category_ranges", False)
+        if self._is_extra() and ranges is not False:
+            mask[np.flatnonzero(mapper.is_categorical_) if ranges is True else sorted(ranges)] = True
         return mask if mask.any() else None
 
     def _bin(self, X, weight, seed):
-        # categories binned as themselves (rare ones share a bin past max_bin); other columns by quantiles
-        # past max_bin categories a feature is binned by ranges of codes, as an ordinal encoding would be
-        # (``_code_order``): its splits then follow code order, and unseen codes inside the range fall
-        # in the range that holds them
-        mapper = BinMapper(self.max_bin, random_state=seed, category_ranges=True).fit(
-            X, weight, categorical=categorical_indices(self, X.shape[1]))
+        # categories binned as themselves (past max_cat_bins the rarest share one); other columns by
+        # quantiles. Past max_bin categories a feature whose codes carry an order is binned by ranges of
+        # codes, as an ordinal encoding would be (``_code_order``): its splits then follow code order,
+        # and unseen codes inside the range fall in the range that holds them
+        categorical = categorical_indices(self, X.shape[1])
+        mapper = BinMapper(self.max_bin, random_state=seed, category_ranges=ordered_features(self, categorical),
+                           max_cat_bins=self.max_cat_bins).fit(X, weight, categorical=categorical)
         check_bin_dtype(mapper)
         return mapper, mapper.transform(X)
 

@@ -111,7 +111,8 @@ def encode_categoricals(est, X, y, sample_weight, rng, n_classes=0, previous=Non
     ``check_predict_X``). ``y``: the target (regression) or encoded classes; ``n_classes``: 0 for
     regression; ``rng`` (a RandomState) draws the permutation's seed, only when a feature is encoded.
     ``previous``: the TargetStats of the fit a warm start continues; its features and seed are kept, so
-    the trees already grown read the same statistics. Warns about a column with a different level in nearly every row (an identifier).
+    the trees already grown read the same statistics. Warns about a column with a different level in
+    nearly every row (an identifier).
     """
     n, d = X.shape
     schema = est._schema
@@ -128,9 +129,9 @@ def encode_categoricals(est, X, y, sample_weight, rng, n_classes=0, previous=Non
         present = col[~np.isnan(col)]
         n_levels = np.unique(present).size
         if n_levels > 0.95 * present.size and present.size >= 20:
-            warnings.warn(f"categorical feature {_feature_name(est, f)} has a different level in nearly every "
-                          f"row ({n_levels} levels in {present.size} rows): an identifier cannot inform "
-                          "predictions; drop it", UserWarning, stacklevel=_caller_level())
+            warnings.warn(f"categorical feature {_feature_name(est, f)} has a different level in nearly "
+                          f"every row ({n_levels} levels in {present.size} rows): an identifier cannot "
+                          "inform predictions; drop it", UserWarning, stacklevel=_caller_level())
         enc = requested.get(f, "auto")
         if enc == "target" and not two_sided:
             raise ValueError(f"cat_encoding='target' (feature {_feature_name(est, f)}) needs a regression or "

@@ -43,7 +43,7 @@ from .._engine.predict import forest_leaves
 from .._engine.raw_thresholds import check_bin_dtype
 from .._engine.tree import Forest
 from .._engine.votes import add_votes, staged_votes, weighted_median
-from ._categorical import categorical_indices, encode_categoricals
+from ._categorical import categorical_indices, encode_categoricals, ordered_features
 from ._outputs import check_classes
 
 _PREDICT_ROWS = 16384  # rows predicted at a time: bounds the (learners x rows) tables
@@ -115,16 +115,20 @@ class _BaseAdaBoost(BaseEstimator):
             raise ValueError("sample_weight sums to zero: no row would be learned from")
         y_enc = self._encode_y(y)
         rng = check_random_state(self.random_state)
-        X, _ = encode_categoricals(self, X, y_enc, sw_user, rng, self.n_classes_ if self._is_classifier else 0)
+        X, _ = encode_categoricals(self, X, y_enc, sw_user, rng,
+                                   self.n_classes_ if self._is_classifier else 0)
         with numba_threads(self.n_jobs):
             self._boost_all(X, y_enc, sw_user, base, rng)
         return self
 
     def _boost_all(self, X, y_enc, sw_user, base, rng):
         sw0 = sw_user / sw_user.sum()
-        # categories binned as themselves, as the CART trees' own fit bins them (past max_bin: ranges of codes)
-        mapper = BinMapper(self.max_bin, random_state=rng.randint(np.iinfo(np.int32).max), category_ranges=True)
-        mapper.fit(X, sw0, categorical=categorical_indices(self, X.shape[1]))
+        # categories binned as themselves, as the CART trees' own fit bins them (past max_bin, codes that
+        # carry an order: ranges of codes)
+        categorical = categorical_indices(self, X.shape[1])
+        mapper = BinMapper(self.max_bin, random_state=rng.randint(np.iinfo(np.int32).max),
+                           category_ranges=ordered_features(self, categorical), max_cat_bins=self.max_cat_bins)
+        mapper.fit(X, sw0, categorical=categorical)
         check_bin_dtype(mapper)
         Xb = mapper.transform(X)
         has_nan = np.isnan(X).any(axis=0)
@@ -351,13 +355,15 @@ class AdaBoostClassifier(ClassifierMixin, _BaseAdaBoost):
     _is_classifier = True
 
     def __init__(self, estimator=None, *, n_estimators=50, learning_rate=1.0, max_bin=255,
-                 categorical_features="auto", cat_encoding="auto", random_state=None, n_jobs=None):
+                 categorical_features="auto", cat_encoding="auto", max_cat_bins=None, random_state=None,
+                 n_jobs=None):
         self.estimator = estimator
         self.n_estimators = n_estimators
         self.learning_rate = learning_rate
         self.max_bin = max_bin
         self.categorical_features = categorical_features
         self.cat_encoding = cat_encoding
+        self.max_cat_bins = max_cat_bins
         self.random_state = random_state
         self.n_jobs = n_jobs
 
@@ -499,7 +505,8 @@ class AdaBoostRegressor(RegressorMixin, _BaseAdaBoost):
     """
 
     def __init__(self, estimator=None, *, n_estimators=50, learning_rate=1.0, loss="linear", max_bin=255,
-                 categorical_features="auto", cat_encoding="auto", random_state=None, n_jobs=None):
+                 categorical_features="auto", cat_encoding="auto", max_cat_bins=None, random_state=None,
+                 n_jobs=None):
         self.estimator = estimator
         self.n_estimators = n_estimators
         self.learning_rate = learning_rate
@@ -507,6 +514,7 @@ class AdaBoostRegressor(RegressorMixin, _BaseAdaBoost):
         self.max_bin = max_bin
         self.categorical_features = categorical_features
         self.cat_encoding = cat_encoding
+        self.max_cat_bins = max_cat_bins
         self.random_state = random_state
         self.n_jobs = n_jobs
 

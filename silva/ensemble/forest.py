@@ -17,7 +17,7 @@ class _ForestClassifier(ClassifierMixin, ClassifierCARTMixin, BaseForest):
                  min_samples_leaf=1, min_weight_fraction_leaf=0.0, max_features="sqrt", max_leaf_nodes=None,
                  min_impurity_decrease=0.0, bootstrap=True, oob_score=False, n_jobs=None, random_state=None,
                  verbose=0, warm_start=False, class_weight=None, ccp_alpha=0.0, max_samples=None, max_bin=255,
-                 categorical_features="auto", cat_encoding="auto", monotonic_cst=None):
+                 categorical_features="auto", cat_encoding="auto", max_cat_bins=None, monotonic_cst=None):
         self.n_estimators = n_estimators
         self.criterion = criterion
         self.max_depth = max_depth
@@ -39,6 +39,7 @@ class _ForestClassifier(ClassifierMixin, ClassifierCARTMixin, BaseForest):
         self.max_bin = max_bin
         self.categorical_features = categorical_features
         self.cat_encoding = cat_encoding
+        self.max_cat_bins = max_cat_bins
         self.monotonic_cst = monotonic_cst
 
 
@@ -47,7 +48,7 @@ class _ForestRegressor(RegressorMixin, BaseForest):
                  min_samples_leaf=1, min_weight_fraction_leaf=0.0, max_features=1.0, max_leaf_nodes=None,
                  min_impurity_decrease=0.0, bootstrap=True, oob_score=False, n_jobs=None, random_state=None,
                  verbose=0, warm_start=False, ccp_alpha=0.0, max_samples=None, max_bin=255,
-                 categorical_features="auto", cat_encoding="auto", monotonic_cst=None):
+                 categorical_features="auto", cat_encoding="auto", max_cat_bins=None, monotonic_cst=None):
         self.n_estimators = n_estimators
         self.criterion = criterion
         self.max_depth = max_depth
@@ -68,6 +69,7 @@ class _ForestRegressor(RegressorMixin, BaseForest):
         self.max_bin = max_bin
         self.categorical_features = categorical_features
         self.cat_encoding = cat_encoding
+        self.max_cat_bins = max_cat_bins
         self.monotonic_cst = monotonic_cst
 
 
@@ -151,7 +153,7 @@ class ExtraTreesClassifier(_ForestClassifier):
                  min_samples_leaf=1, min_weight_fraction_leaf=0.0, max_features="sqrt", max_leaf_nodes=None,
                  min_impurity_decrease=0.0, bootstrap=False, oob_score=False, n_jobs=None, random_state=None,
                  verbose=0, warm_start=False, class_weight=None, ccp_alpha=0.0, max_samples=None, max_bin=255,
-                 categorical_features="auto", cat_encoding="auto", monotonic_cst=None):
+                 categorical_features="auto", cat_encoding="auto", max_cat_bins=None, monotonic_cst=None):
         super().__init__(n_estimators, criterion=criterion, max_depth=max_depth,
                          min_samples_split=min_samples_split, min_samples_leaf=min_samples_leaf,
                          min_weight_fraction_leaf=min_weight_fraction_leaf, max_features=max_features,
@@ -160,6 +162,7 @@ class ExtraTreesClassifier(_ForestClassifier):
                          verbose=verbose, warm_start=warm_start, class_weight=class_weight,
                          ccp_alpha=ccp_alpha, max_samples=max_samples, max_bin=max_bin,
                          categorical_features=categorical_features, cat_encoding=cat_encoding,
+                         max_cat_bins=max_cat_bins,
                          monotonic_cst=monotonic_cst)
 
 
@@ -193,7 +196,7 @@ class ExtraTreesRegressor(_ForestRegressor):
                  min_samples_leaf=1, min_weight_fraction_leaf=0.0, max_features=1.0, max_leaf_nodes=None,
                  min_impurity_decrease=0.0, bootstrap=False, oob_score=False, n_jobs=None, random_state=None,
                  verbose=0, warm_start=False, ccp_alpha=0.0, max_samples=None, max_bin=255,
-                 categorical_features="auto", cat_encoding="auto", monotonic_cst=None):
+                 categorical_features="auto", cat_encoding="auto", max_cat_bins=None, monotonic_cst=None):
         super().__init__(n_estimators, criterion=criterion, max_depth=max_depth,
                          min_samples_split=min_samples_split, min_samples_leaf=min_samples_leaf,
                          min_weight_fraction_leaf=min_weight_fraction_leaf, max_features=max_features,
@@ -201,7 +204,7 @@ class ExtraTreesRegressor(_ForestRegressor):
                          bootstrap=bootstrap, oob_score=oob_score, n_jobs=n_jobs, random_state=random_state,
                          verbose=verbose, warm_start=warm_start, ccp_alpha=ccp_alpha, max_samples=max_samples,
                          max_bin=max_bin, categorical_features=categorical_features,
-                         cat_encoding=cat_encoding, monotonic_cst=monotonic_cst)
+                         cat_encoding=cat_encoding, max_cat_bins=max_cat_bins, monotonic_cst=monotonic_cst)
 
 
 __all__ = ["RandomForestClassifier", "RandomForestRegressor", "ExtraTreesClassifier", "ExtraTreesRegressor"]

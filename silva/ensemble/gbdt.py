@@ -163,7 +163,8 @@ class GBDTRegressor(RegressorMixin, RegressorOutputsMixin, _GBDTBase):
                  max_depth=3, min_samples_split=2, min_samples_leaf=1, max_leaf_nodes=None,
                  max_features=None, alpha=0.9, max_bin=255, n_iter_no_change=None,
                  validation_fraction=0.1, tol=1e-4, random_state=None, n_jobs=None, verbose=0,
-                 categorical_features="auto", cat_encoding="auto", monotonic_cst=None, interaction_cst=None):
+                 categorical_features="auto", cat_encoding="auto", max_cat_bins=None,
+                 monotonic_cst=None, interaction_cst=None):
         self.loss = loss
         self.learning_rate = learning_rate
         self.n_estimators = n_estimators
@@ -183,6 +184,7 @@ class GBDTRegressor(RegressorMixin, RegressorOutputsMixin, _GBDTBase):
         self.verbose = verbose
         self.categorical_features = categorical_features
         self.cat_encoding = cat_encoding
+        self.max_cat_bins = max_cat_bins
         self.monotonic_cst = monotonic_cst
         self.interaction_cst = interaction_cst
 
@@ -225,7 +227,8 @@ class GBDTClassifier(ClassifierMixin, ClassifierOutputsMixin, _GBDTBase):
                  max_depth=3, min_samples_split=2, min_samples_leaf=1, max_leaf_nodes=None,
                  max_features=None, max_bin=255, n_iter_no_change=None, validation_fraction=0.1,
                  tol=1e-4, random_state=None, n_jobs=None, verbose=0,
-                 categorical_features="auto", cat_encoding="auto", monotonic_cst=None, interaction_cst=None):
+                 categorical_features="auto", cat_encoding="auto", max_cat_bins=None,
+                 monotonic_cst=None, interaction_cst=None):
         self.loss = loss
         self.learning_rate = learning_rate
         self.n_estimators = n_estimators
@@ -244,6 +247,7 @@ class GBDTClassifier(ClassifierMixin, ClassifierOutputsMixin, _GBDTBase):
         self.verbose = verbose
         self.categorical_features = categorical_features
         self.cat_encoding = cat_encoding
+        self.max_cat_bins = max_cat_bins
         self.monotonic_cst = monotonic_cst
         self.interaction_cst = interaction_cst
 

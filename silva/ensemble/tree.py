@@ -80,7 +80,8 @@ class DecisionTreeClassifier(ClassifierMixin, ClassifierCARTMixin, _TreeMixin, B
     def __init__(self, *, criterion="gini", splitter="best", max_depth=None, min_samples_split=2,
                  min_samples_leaf=1, min_weight_fraction_leaf=0.0, max_features=None, random_state=None,
                  max_leaf_nodes=None, min_impurity_decrease=0.0, class_weight=None, ccp_alpha=0.0,
-                 max_bin=255, n_jobs=None, categorical_features="auto", cat_encoding="auto", monotonic_cst=None):
+                 max_bin=255, n_jobs=None, categorical_features="auto", cat_encoding="auto",
+                 max_cat_bins=None, monotonic_cst=None):
         self.criterion = criterion
         self.splitter = splitter
         self.max_depth = max_depth
@@ -96,6 +97,7 @@ class DecisionTreeClassifier(ClassifierMixin, ClassifierCARTMixin, _TreeMixin, B
         self.max_bin = max_bin
         self.categorical_features = categorical_features
         self.cat_encoding = cat_encoding
+        self.max_cat_bins = max_cat_bins
         self.monotonic_cst = monotonic_cst
         self.n_jobs = n_jobs
 
@@ -125,7 +127,7 @@ class DecisionTreeRegressor(RegressorMixin, _TreeMixin, BaseCART):
     def __init__(self, *, criterion="squared_error", splitter="best", max_depth=None, min_samples_split=2,
                  min_samples_leaf=1, min_weight_fraction_leaf=0.0, max_features=None, random_state=None,
                  max_leaf_nodes=None, min_impurity_decrease=0.0, ccp_alpha=0.0, max_bin=255, n_jobs=None,
-                 categorical_features="auto", cat_encoding="auto", monotonic_cst=None):
+                 categorical_features="auto", cat_encoding="auto", max_cat_bins=None, monotonic_cst=None):
         self.criterion = criterion
         self.splitter = splitter
         self.max_depth = max_depth
@@ -140,6 +142,7 @@ class DecisionTreeRegressor(RegressorMixin, _TreeMixin, BaseCART):
         self.max_bin = max_bin
         self.categorical_features = categorical_features
         self.cat_encoding = cat_encoding
+        self.max_cat_bins = max_cat_bins
         self.monotonic_cst = monotonic_cst
         self.n_jobs = n_jobs
 

@@ -178,7 +178,7 @@ def test_category_ranges_bin_codes_like_numbers():
     codes = (rng.zipf(1.2, size=30000) % 3000).astype(float)
     codes = codes[codes != 1500]  # a code unseen inside the range
     X = codes[:, None]
-    ranges = BinMapper(category_ranges=True).fit(X, categorical=[0])
+    ranges = BinMapper(category_ranges=True, max_cat_bins=255).fit(X, categorical=[0])
     mapping = ranges.category_maps_[0]
     present = np.unique(codes).astype(int)
     assert present.size > 255 and ranges.n_value_bins_[0] <= 255
@@ -190,6 +190,17 @@ def test_category_ranges_bin_codes_like_numbers():
     assert np.all(np.diff(mapping[present[0]:]) >= 0) and mapping[1500] == mapping[1499]
     tiles = ranges.transform(np.array([[1500.0], [present[-1] + 1.0], [np.nan]]))
     assert tiles[0, 0, 0] == mapping[1500] and np.all(tiles[0, 1:, 0] == ranges.missing_bin_)
-    # the default keeps the most frequent codes in bins of their own and the rest in the last one
-    default = BinMapper().fit(X, categorical=[0]).category_maps_[0]
+    # the default gives every code a bin of its own, widening the bin type past 255
+    own = BinMapper().fit(X, categorical=[0])
+    default = own.category_maps_[0]
+    assert default[1500] == -1 and np.array_equal(default[present], np.arange(present.size))
+    assert own.missing_bin_ == present.size and own.bin_dtype_ == np.uint16
+    assert own.padded_thresholds_.shape[1] <= 2  # no numeric feature: the search table stays small
+    # max_cat_bins keeps the most frequent codes in bins of their own and the rest in the last one
+    capped = BinMapper(max_cat_bins=255).fit(X, categorical=[0])
+    assert capped.missing_bin_ == 255 and capped.bin_dtype_ == np.uint8
+    default = capped.category_maps_[0]
     assert default[1500] == -1 and np.sum(default == 254) == present.size - 254
+    counts = np.bincount(codes.astype(int))
+    kept = present[default[present] < 254]
+    assert counts[kept].min() >= counts[present[default[present] == 254]].max()

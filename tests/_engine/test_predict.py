@@ -62,7 +62,7 @@ def test_training_bins_reach_the_leaves_raw_values_reach(titanic_forest):
     is ``bin <= bin_threshold`` for every training value)."""
     model, X = titanic_forest
     forest = model._forest
-    mapper = silva.data.BinMapper(255, category_ranges=True).fit(
+    mapper = silva.data.BinMapper(255).fit(  # text levels carry no order: a bin per level
         X, categorical=np.flatnonzero(forest.categories.is_categorical))
     nd = forest.nodes
     out = np.zeros((X.shape[0], forest.values.shape[1]))
