@@ -144,3 +144,22 @@ def test_the_family_reaches_its_ordinal_code_metric(name):
         ordinal = _score(binary, yb, _fit_predict("silva", binary, _ordinal(Xa), ya, _ordinal(Xb),
                                                   clone(model)))
         assert _no_worse(binary, native, ordinal), (label, native, ordinal)
+
+
+@pytest.mark.parametrize("levels", ["integer", "text"])
+def test_a_thousand_levels_each_keep_their_own_statistics(levels):
+    """The issue's case: 1,000 equally frequent levels with random effects, LightGBM's settings for many
+    categories, split by level sets. Every level has a bin of its own (none pooled past max_bin), so
+    silva reaches LightGBM's R^2 (it reached 0.21 while the rarest levels shared a bin)."""
+    from sklearn.metrics import r2_score
+    rng = np.random.RandomState(0)
+    n = 25_000
+    level = rng.randint(0, 1_000, n)
+    y = rng.randn(1_000)[level] + 0.1 * rng.randn(n)
+    X = pd.DataFrame({"c": pd.Categorical(level if levels == "integer" else [f"L{v}" for v in level])})
+    kw = dict(n_estimators=100, learning_rate=0.3, max_cat_threshold=500, min_data_per_group=5, cat_smooth=1)
+    mine = silva.BoostRegressor(cat_encoding="set", random_state=0, **kw).fit(X[:20_000], y[:20_000])
+    peer = lgb.LGBMRegressor(verbose=-1, n_jobs=2, **kw).fit(X[:20_000], y[:20_000])
+    assert mine._forest.categories.missing_bin == 1_000
+    r2, r2_peer = (r2_score(y[20_000:], m.predict(X[20_000:])) for m in (mine, peer))
+    assert r2 >= r2_peer - 0.01 and r2 > 0.95, (r2, r2_peer)
