@@ -210,12 +210,13 @@ def _check_cat_encoding(name, value):
 def with_added_param_defaults(params, cls):
     """A model file's params completed with the defaults of parameters added after it was written:
     ``categorical_features`` ("auto"), the constraints (None), ``cat_encoding`` ("set": the only
-    encoding before it existed) and ``max_cat_bins`` (None)."""
+    encoding before it existed), ``max_cat_bins`` (None) and ``cat_code_order`` (False: GBDT's files
+    before it had the parameter)."""
     if not isinstance(params, dict):
         return params
     known = cls().get_params(deep=False)
     added = {"categorical_features": "auto", "monotonic_cst": None, "interaction_cst": None,
-             "cat_encoding": "set", "max_cat_bins": None}
+             "cat_encoding": "set", "max_cat_bins": None, "cat_code_order": False}
     return {**{k: v for k, v in added.items() if k in known and k not in params}, **params}
 
 
@@ -589,11 +590,25 @@ PARAMS = {
     ),
     "max_cat_bins": Param(
         _models("boost gbdt cart forest adaboost"), None, "int or None",
-        "Most bins of a categorical feature split by level sets: past it, the rarest levels share one "
-        "\"other\" bin, or, for a feature whose codes carry an order (integer codes, ordered or integer "
-        "levels), each bin holds a range of codes. None: every level has a bin of its own (past "
-        "``max_bin`` levels the bin type widens to 16 bits, and every feature's histograms with it), up to "
-        "65,535 levels (past it, as for a cap of 65,535, with a warning).",
+        By(boost="Most bins of a categorical feature split by level sets: past it, the rarest levels share "
+                 "one \"other\" bin, or, for a feature whose codes carry an order (integer codes, ordered or "
+                 "integer levels), each bin holds a range of codes. None: every level has a bin of its own "
+                 "(past ``max_bin`` levels the bin type widens to 16 bits, and every feature's histograms "
+                 "with it; the code-order scan still splits ordered codes in order), up to 65,535 levels "
+                 "(past it, as for a cap of 65,535, with a warning).",
+           gbdt="Most bins of a categorical feature split by level sets: past it, the rarest levels share "
+                 "one \"other\" bin, or, for a feature whose codes carry an order (integer codes, ordered or "
+                 "integer levels), each bin holds a range of codes. None: every level has a bin of its own "
+                 "(past ``max_bin`` levels the bin type widens to 16 bits, and every feature's histograms "
+                 "with it; the code-order scan still splits ordered codes in order), up to 65,535 levels "
+                 "(past it, as for a cap of 65,535, with a warning).",
+           other="Most bins of a categorical feature split by level sets: past it, the rarest levels share "
+                 "one \"other\" bin, or, for a feature whose codes carry an order (integer codes, ordered "
+                 "or integer levels), each bin holds a range of codes. None: every level has a bin of its "
+                 "own (past ``max_bin`` levels the bin type widens to 16 bits, and every feature's "
+                 "histograms with it), up to 65,535 levels (past it, as for a cap of 65,535, with a "
+                 "warning); but codes that carry an order are binned by ranges past ``max_bin`` levels, as "
+                 "their ordinal encoding would be, and split in code order."),
         dict(low=2, high=65535, integer=True, allow_none=True),
     ),
     "cat_smooth": Param(
@@ -615,7 +630,7 @@ PARAMS = {
         "As LightGBM's: at most this many categories go to one side of a split.", dict(low=1, integer=True),
     ),
     "cat_code_order": Param(
-        _models("boost"), "auto", '"auto" or bool',
+        _models("boost gbdt"), "auto", '"auto" or bool',
         "Whether category codes carry an order. When true, a categorical feature is also split by "
         "thresholds on its codes (as its ordinal encoding would be), the category-set split's gain is "
         "lowered by the gain a set search finds in noise (so many-category features do not win by "

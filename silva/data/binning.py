@@ -9,12 +9,13 @@ so with the default 255 every bin index fits in a uint8. A value ``x`` falls in 
 
 Categorical features hold non-negative integer codes; each category is binned as itself, the bins in
 code order, however many there are: past ``max_bin`` categories the bin type widens (uint16) and the
-histograms with it. Past ``max_cat_bins`` categories (the user's cap; else 65,535, the limit of the wide
-bin type, with a warning) a feature listed in ``category_ranges`` (its codes carry an order) is binned
-like a numeric feature's values (the bins an ordinal encoding of the codes would get): each bin is a
-range of consecutive codes, so splits in code order keep their meaning, and a code unseen in training
-between the smallest and largest seen codes falls in the range that holds it; any other feature keeps
-bins of their own for its most frequent categories and one "other" bin for the rest. NaN, negative or fractional
+histograms with it. Two exceptions. A feature listed in ``category_ranges`` (its codes carry an order)
+with more categories than ``max_bin`` (or ``max_cat_bins`` when given) is binned like a numeric
+feature's values (the bins an ordinal encoding of the codes would get): each bin is a range of
+consecutive codes, so splits in code order keep their meaning, and a code unseen in training between
+the smallest and largest seen codes falls in the range that holds it. And past ``max_cat_bins``
+categories (the user's cap; else 65,535, the limit of the wide bin type, with a warning) any other
+feature keeps bins of their own for its most frequent categories and one "other" bin for the rest. NaN, negative or fractional
 codes and the other unseen categories go to the missing bin, so at predict time they follow the
 missing-value direction.
 """
@@ -229,8 +230,8 @@ class BinMapper:
         Rows sampled to find the thresholds (all rows when ``None`` or fewer rows).
     random_state : int, RandomState or None
     category_ranges : bool or collection of int, default=False
-        Categorical features (True: all) whose codes carry an order: past ``max_cat_bins`` categories
-        they are binned by ranges of codes (see the module notes) rather than with an "other" bin.
+        Categorical features (True: all) binned by ranges of codes past ``max_bin`` categories (or
+        ``max_cat_bins`` when given; see the module notes).
     max_cat_bins : int or None, default=None
         Most bins of a categorical feature. None: a bin per category, up to 65,535.
     """
@@ -294,7 +295,9 @@ class BinMapper:
         ranges = getattr(self, "category_ranges", False)
         ranged = ranges is True or (ranges is not False and f in set(ranges))
         cap = getattr(self, "max_cat_bins", None)
-        limit = self.MAX_CATEGORY_BINS if cap is None else cap
+        # ordered codes: past max_bin (or the cap) binned by ranges, as their ordinal encoding would be
+        limit = cap if cap is not None else (
+            max_bin if ranged and max_bin is not None else self.MAX_CATEGORY_BINS)
         if present.size <= limit:
             mapping[present] = np.arange(present.size)
         elif ranged:

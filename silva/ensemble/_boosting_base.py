@@ -21,7 +21,8 @@ from .._engine.constraints import (InteractionConstraints, enforce_tree_monotone
 from .._engine.grower import TreeGrower
 from .._engine.predict import add_leaf_values, forest_add_binned, forest_predict_raw
 from .._engine.tree import Categories, Forest
-from ._categorical import categorical_indices, encode_categoricals, ordered_features
+from ._categorical import (categorical_indices, check_encodings, encode_categoricals,
+                           ordered_features)
 
 _MODEL_STATE_FIELDS = ("n_features_in_", "n_iter_", "best_iteration_", "evals_result_")
 _STATE_KEYS = {"params", "custom_objective", "forest", "baseline", "n_outputs", "schema", *_MODEL_STATE_FIELDS}
@@ -120,8 +121,9 @@ class BaseBoost(BaseEstimator):
         if stats is not None:
             evals = [(name, stats.transform(Xv), yv) for name, Xv, yv in evals]
         self._code_order = self._resolve_code_order(categorical)
+        # a bin per category, ordered codes too: the code-order scan splits them in order as well
         mapper = BinMapper(self.max_bin, random_state=rng.randint(np.iinfo(np.int32).max),
-                           category_ranges=self._code_order, max_cat_bins=self.max_cat_bins)
+                           max_cat_bins=self.max_cat_bins)
         Xb = mapper.fit(X, sw, categorical=categorical).transform(X)
         categories = Categories.from_mapper(mapper)
         eval_binned = [(name, mapper.transform(Xv), yv) for name, Xv, yv in evals]
@@ -225,9 +227,8 @@ class BaseBoost(BaseEstimator):
         """``cat_code_order="auto"``: code order is used when every feature split by level sets has
         codes that carry an order (integer codes named in ``categorical_features``: IDs given over
         time, ranks; frame columns with ordered or integer levels); never for other frame categories or
-        text, whose codes are just their sorted levels. Models without the parameter (GBDT) keep
-        LightGBM's method alone."""
-        spec = getattr(self, "cat_code_order", False)
+        text, whose codes are just their sorted levels."""
+        spec = self.cat_code_order
         if spec is True or spec is False:
             return spec
         return bool(categorical) and len(ordered_features(self, categorical)) == len(categorical)
@@ -353,6 +354,7 @@ class BaseBoost(BaseEstimator):
         if est._schema.n_features != n_features or (names is None) != (est._schema.feature_names is None) \
                 or (names is not None and list(names) != list(est._schema.feature_names)):
             raise ValueError("schema does not match n_features_in_ / feature_names_in_")
+        check_encodings(est._schema, est._forest.categories.is_categorical)
         return est
 
     _extra_state_keys = ()

@@ -66,7 +66,8 @@ from .._registry import model_class
 from .._schema import Schema
 from .._threads import numba_threads, resolve_n_jobs
 from .._validation import check_fit_X_y, check_predict_X, check_weights
-from ._categorical import categorical_indices, encode_categoricals, ordered_features
+from ._categorical import (categorical_indices, check_encodings, encode_categoricals,
+                           ordered_features)
 from ._outputs import check_classes
 from ..data import BinMapper
 
@@ -447,6 +448,7 @@ class BaseCART(BaseEstimator):
         if est._schema.n_features != n_features or (names is None) != (est._schema.feature_names is None) \
                 or (names is not None and list(names) != list(est._schema.feature_names)):
             raise ValueError("schema does not match n_features_in_ / feature_names_in_")
+        check_encodings(est._schema, est._forest.categories.is_categorical)
         est._restore_extra_state(state)
         return est
 

@@ -155,3 +155,19 @@ def encode_categoricals(est, X, y, sample_weight, rng, n_classes=0, previous=Non
     X = stats.fit_transform(X, y, sample_weight, seed)
     schema.target_stats = stats
     return X, [f for f in categorical if f not in set(target)]
+
+
+def check_encodings(schema, is_categorical):
+    """A loaded model's encodings agree: each categorical column of its schema is split by category in
+    the forest (``is_categorical``) or encoded as target statistics, never both and never neither (a
+    model whose tables were dropped would read raw codes as statistics)."""
+    stats = schema.target_stats
+    encoded = set() if stats is None else set(stats.features.tolist())
+    split = set(np.flatnonzero(is_categorical).tolist())
+    if encoded & split:
+        raise ValueError(f"features {sorted(encoded & split)[:10]} are encoded as target statistics and "
+                         "split by category")
+    neither = set(schema.categorical_features) - split - encoded
+    if neither:
+        raise ValueError(f"the schema's categorical features {sorted(neither)[:10]} are neither split by "
+                         "category nor encoded as target statistics")

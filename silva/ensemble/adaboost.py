@@ -43,7 +43,8 @@ from .._engine.predict import forest_leaves
 from .._engine.raw_thresholds import check_bin_dtype
 from .._engine.tree import Forest
 from .._engine.votes import add_votes, staged_votes, weighted_median
-from ._categorical import categorical_indices, encode_categoricals, ordered_features
+from ._categorical import (categorical_indices, check_encodings, encode_categoricals,
+                           ordered_features)
 from ._outputs import check_classes
 
 _PREDICT_ROWS = 16384  # rows predicted at a time: bounds the (learners x rows) tables
@@ -301,6 +302,9 @@ class _BaseAdaBoost(BaseEstimator):
             if not isinstance(sub, dict):
                 raise ValueError("each learner's state must be a dict")
             _check_forest_arrays(sub.get("forest"))
+            if "target_stats" in state["schema"] and isinstance(sub.get("schema"), dict):
+                # stored once, with the booster's schema: the learner's reads the same tables
+                sub = dict(sub, schema=dict(sub["schema"], target_stats=state["schema"]["target_stats"]))
             learner = type(base)._from_model_state(sub)
             if type(learner) is not type(base) or learner.n_features_in_ != n_features:
                 raise ValueError("a learner does not match the base estimator or the features")
@@ -313,6 +317,7 @@ class _BaseAdaBoost(BaseEstimator):
                 raise ValueError("a learner's feature names do not match feature_names_in_")
             _tree_of(learner)  # one CART tree each
             learner._schema = est._schema  # shared, as at fit: the learners read the same encodings
+            check_encodings(est._schema, learner._forest.categories.is_categorical)
             if est.estimators_ and not _same_categories(learner._forest.categories,
                                                         est.estimators_[0]._forest.categories):
                 raise ValueError("the learners' category maps differ (the data is binned once for all)")

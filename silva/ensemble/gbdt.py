@@ -32,7 +32,8 @@ class _GBDTBase(BaseBoost):
                     reg_lambda=0.0, reg_alpha=0.0, gamma=0.0, min_child_weight=0.0,
                     min_samples_leaf=self.min_samples_leaf,
                     min_samples_split=self._min_samples_split(n_samples),
-                    learning_rate=1.0, colsample_bynode=self._max_features_fraction())
+                    learning_rate=1.0, colsample_bynode=self._max_features_fraction(),
+                    cat_code_order=self._code_order)
 
     def _min_samples_split(self, n_samples):
         m = self.min_samples_split
@@ -163,7 +164,7 @@ class GBDTRegressor(RegressorMixin, RegressorOutputsMixin, _GBDTBase):
                  max_depth=3, min_samples_split=2, min_samples_leaf=1, max_leaf_nodes=None,
                  max_features=None, alpha=0.9, max_bin=255, n_iter_no_change=None,
                  validation_fraction=0.1, tol=1e-4, random_state=None, n_jobs=None, verbose=0,
-                 categorical_features="auto", cat_encoding="auto", max_cat_bins=None,
+                 categorical_features="auto", cat_encoding="auto", max_cat_bins=None, cat_code_order="auto",
                  monotonic_cst=None, interaction_cst=None):
         self.loss = loss
         self.learning_rate = learning_rate
@@ -185,6 +186,7 @@ class GBDTRegressor(RegressorMixin, RegressorOutputsMixin, _GBDTBase):
         self.categorical_features = categorical_features
         self.cat_encoding = cat_encoding
         self.max_cat_bins = max_cat_bins
+        self.cat_code_order = cat_code_order
         self.monotonic_cst = monotonic_cst
         self.interaction_cst = interaction_cst
 
@@ -227,7 +229,7 @@ class GBDTClassifier(ClassifierMixin, ClassifierOutputsMixin, _GBDTBase):
                  max_depth=3, min_samples_split=2, min_samples_leaf=1, max_leaf_nodes=None,
                  max_features=None, max_bin=255, n_iter_no_change=None, validation_fraction=0.1,
                  tol=1e-4, random_state=None, n_jobs=None, verbose=0,
-                 categorical_features="auto", cat_encoding="auto", max_cat_bins=None,
+                 categorical_features="auto", cat_encoding="auto", max_cat_bins=None, cat_code_order="auto",
                  monotonic_cst=None, interaction_cst=None):
         self.loss = loss
         self.learning_rate = learning_rate
@@ -248,6 +250,7 @@ class GBDTClassifier(ClassifierMixin, ClassifierOutputsMixin, _GBDTBase):
         self.categorical_features = categorical_features
         self.cat_encoding = cat_encoding
         self.max_cat_bins = max_cat_bins
+        self.cat_code_order = cat_code_order
         self.monotonic_cst = monotonic_cst
         self.interaction_cst = interaction_cst
 

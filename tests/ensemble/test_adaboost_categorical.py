@@ -98,14 +98,14 @@ def test_categorical_features_by_dtype_index_name_or_mask(spec):
 
 
 def test_more_categories_than_bins_are_split_in_code_order():
-    """1000 integer codes: a bin each (the bins widen past 255), or with max_cat_bins=255 binned by
-    ranges of codes, which learners split in code order."""
+    """1000 integer codes: binned by ranges of codes past max_bin, which learners split in code order,
+    or with max_cat_bins=2000 a bin each (the bins widen past 255)."""
     rng = np.random.RandomState(0)
     n = 20000
     c = rng.randint(0, 1000, n)
     y = ((c // 100) % 2 == 0).astype(int) ^ (rng.rand(n) < 0.05)
     X = np.column_stack([c.astype(float), rng.randn(n)])
-    for cap, missing_bin in [(None, 1000), (255, 255)]:
+    for cap, missing_bin in [(None, 255), (2000, 1000)]:
         model = silva.AdaBoostClassifier(silva.DecisionTreeClassifier(max_depth=3), n_estimators=20,
                                          categorical_features=[0], max_cat_bins=cap, random_state=0,
                                          n_jobs=THREADS)

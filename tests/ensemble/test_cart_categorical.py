@@ -155,15 +155,15 @@ def test_categorical_features_by_dtype_index_name_or_mask(spec):
 
 @pytest.mark.parametrize("cls", [silva.RandomForestClassifier, silva.ExtraTreesClassifier])
 def test_more_categories_than_bins(cls):
-    """1000 categories (integer codes): a bin each (the bin type widens), split by category sets (extra
-    trees: by random thresholds in code order, the codes carrying an order); or with max_cat_bins=255
-    binned by code ranges and split in code order."""
+    """1000 categories (integer codes, which carry an order): past max_bin binned by code ranges and
+    split in code order, as their ordinal encoding; with max_cat_bins above the count a bin each (the
+    bin type widens), split by category sets (extra trees: random thresholds in code order)."""
     rng = np.random.RandomState(0)
     n = 20000
     c = rng.randint(0, 1000, n)
     y = ((c // 100) % 2 == 0).astype(int) ^ (rng.rand(n) < 0.05)
     X = np.column_stack([c.astype(float), rng.randn(n)])
-    for cap, missing_bin in [(255, 255), (None, 1000)]:
+    for cap, missing_bin in [(None, 255), (2000, 1000)]:
         model = cls(n_estimators=10, max_cat_bins=cap, categorical_features=[0], random_state=0, n_jobs=THREADS)
         model.fit(X[:15000], y[:15000])
         assert model._forest.categories.is_categorical[0]
