@@ -207,14 +207,34 @@ def _check_cat_encoding(name, value):
         raise ValueError(f"{name} must be one of {CAT_ENCODINGS} or a dict {{feature: encoding}}, got {value!r}")
 
 
+def storable_cat_encoding(params):
+    """``params`` with a ``cat_encoding`` dict as the model file holds it: a list of [feature, encoding]
+    pairs (a file's dict keys are text, and a feature may be an index)."""
+    spec = params.get("cat_encoding")
+    if not isinstance(spec, dict):
+        return params
+    return dict(params, cat_encoding=[[k if isinstance(k, str) else int(k), v] for k, v in spec.items()])
+
+
+def _loaded_cat_encoding(spec):
+    """The pairs ``storable_cat_encoding`` wrote, back as a dict; anything else is left to the check."""
+    if isinstance(spec, list) and all(isinstance(p, list) and len(p) == 2 and isinstance(p[0], (str, int))
+                                      and not isinstance(p[0], bool) for p in spec):
+        return {k: v for k, v in spec}
+    return spec
+
+
 def with_added_param_defaults(params, cls):
-    """A model file's params completed with the defaults of parameters added after it was written:
+    """A model file's params (``cat_encoding`` pairs back to a dict) completed with the defaults of
+    parameters added after it was written:
     ``categorical_features`` ("auto"), the constraints (None), ``cat_encoding`` ("set": the only
     encoding before it existed), ``max_cat_bins`` (None) and ``cat_code_order`` (False: GBDT's files
     before it had the parameter)."""
     if not isinstance(params, dict):
         return params
     known = cls().get_params(deep=False)
+    if "cat_encoding" in params:
+        params = dict(params, cat_encoding=_loaded_cat_encoding(params["cat_encoding"]))
     added = {"categorical_features": "auto", "monotonic_cst": None, "interaction_cst": None,
              "cat_encoding": "set", "max_cat_bins": None, "cat_code_order": False}
     return {**{k: v for k, v in added.items() if k in known and k not in params}, **params}

@@ -155,3 +155,17 @@ def test_millions_of_integer_levels_are_a_table_not_a_crash():
     assert est._schema.target_stats.tables_[0].size == int(codes.max()) + 1
     with pytest.raises(ValueError, match="non-negative integer codes"):
         silva.BoostRegressor(categorical_features=[0], cat_encoding="target").fit(-codes[:, None], y)
+
+
+@pytest.mark.parametrize("cls", [silva.BoostRegressor, silva.RandomForestRegressor, silva.AdaBoostRegressor])
+def test_cat_encoding_by_index_round_trips(cls, tmp_path):
+    """A dict keyed by feature index is stored as pairs (a model file's keys are text) and comes back."""
+    rng = np.random.RandomState(0)
+    X = np.column_stack([rng.randint(0, 300, 3000).astype(float), rng.randn(3000)])
+    y = X[:, 0] % 7 + rng.randn(3000)
+    est = cls(n_estimators=3, categorical_features=[0], cat_encoding={0: "target"}, random_state=0).fit(X, y)
+    est.save(tmp_path / "m.silva")
+    back = silva.load(tmp_path / "m.silva")
+    assert back.get_params()["cat_encoding"] == {0: "target"}
+    np.testing.assert_array_equal(back.predict(X), est.predict(X))
+    assert back._schema.target_stats.features.tolist() == [0]

@@ -352,9 +352,6 @@ def enforce_tree_monotone(tree, monotonic, top_bin):
 
 
 # ------------------------------------------------------------------ model files
-_CONSTRAINT_PARAMS = ("monotonic_cst", "interaction_cst")
-
-
 def storable_constraints(params):
     """``params`` with the constraint parameters in the model file's terms: lists of ints or names,
     dicts kept (their keys are feature names)."""

@@ -11,7 +11,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from .._dtypes import G_H_DTYPE, INDEX_DTYPE
-from .._params import validate_params, with_added_param_defaults
+from .._params import storable_cat_encoding, validate_params, with_added_param_defaults
 from .._schema import Schema
 from .._threads import numba_threads, resolve_n_jobs
 from .._validation import check_eval_set, check_fit_X_y, check_predict_X, check_weights
@@ -21,8 +21,7 @@ from .._engine.constraints import (InteractionConstraints, enforce_tree_monotone
 from .._engine.grower import TreeGrower
 from .._engine.predict import add_leaf_values, forest_add_binned, forest_predict_raw
 from .._engine.tree import Categories, Forest
-from ._categorical import (categorical_indices, check_encodings, encode_categoricals,
-                           ordered_features)
+from ._categorical import check_encodings, encode_categoricals, ordered_features
 
 _MODEL_STATE_FIELDS = ("n_features_in_", "n_iter_", "best_iteration_", "evals_result_")
 _STATE_KEYS = {"params", "custom_objective", "forest", "baseline", "n_outputs", "schema", *_MODEL_STATE_FIELDS}
@@ -289,7 +288,7 @@ class BaseBoost(BaseEstimator):
     # ------------------------------------------------------------------ model state
     def _get_model_state(self):
         check_is_fitted(self, "_forest")
-        params = storable_constraints(self.get_params(deep=False))
+        params = storable_cat_encoding(storable_constraints(self.get_params(deep=False)))
         custom = callable(params.get("objective"))  # GBDT has no objective parameter
         if custom:
             params["objective"] = None  # code is never stored; predictions only need the link

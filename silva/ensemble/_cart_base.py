@@ -61,7 +61,7 @@ from .._engine.predict import forest_predict_values, predict_binned_values
 from .._engine.pruning import prune_trees
 from .._engine.raw_thresholds import bin_value_ranges, check_bin_dtype, set_local_thresholds
 from .._engine.tree import NODE_FIELDS, Categories, Forest, unpack_trees
-from .._params import validate_cart_params, with_added_param_defaults
+from .._params import storable_cat_encoding, validate_cart_params, with_added_param_defaults
 from .._registry import model_class
 from .._schema import Schema
 from .._threads import numba_threads, resolve_n_jobs
@@ -372,7 +372,8 @@ class BaseCART(BaseEstimator):
     # ------------------------------------------------------------------ model state
     def _get_model_state(self):
         check_is_fitted(self, "_forest")
-        state = {"model": type(self).__name__, "params": storable_constraints(self.get_params(deep=False)),
+        params = storable_cat_encoding(storable_constraints(self.get_params(deep=False)))
+        state = {"model": type(self).__name__, "params": params,
                  "forest": self._forest.to_state(),
                  "n_features_in_": int(self.n_features_in_),
                  "n_outputs": int(self._forest.values.shape[1]),

@@ -114,7 +114,7 @@ def encode_categoricals(est, X, y, sample_weight, rng, n_classes=0, previous=Non
     the trees already grown read the same statistics. Warns about a column with a different level in
     nearly every row (an identifier).
     """
-    n, d = X.shape
+    d = X.shape[1]
     schema = est._schema
     schema.target_stats = None
     categorical = categorical_indices(est, d)

@@ -32,7 +32,8 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone, 
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from .._params import document_params, validate_params, with_added_param_defaults
+from .._params import (document_params, storable_cat_encoding, validate_params,
+                       with_added_param_defaults)
 from .._registry import model_classes, register_model
 from .._schema import Schema
 from .._threads import numba_threads, resolve_n_jobs
@@ -215,7 +216,7 @@ class _BaseAdaBoost(BaseEstimator):
     # ------------------------------------------------------------------ model state
     def _get_model_state(self):
         check_is_fitted(self, "estimators_")
-        params = self.get_params(deep=False)
+        params = storable_cat_encoding(self.get_params(deep=False))
         params["estimator"] = _estimator_spec(self.estimator)
         state = {"params": params,
                  "estimators": [_learner_state(est) for est in self.estimators_],
