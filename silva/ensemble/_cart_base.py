@@ -66,8 +66,8 @@ from .._registry import model_class
 from .._schema import Schema
 from .._threads import numba_threads, resolve_n_jobs
 from .._validation import check_fit_X_y, check_predict_X, check_weights
-from ._categorical import (categorical_indices, check_encodings, encode_categoricals,
-                           ordered_features)
+from ._categorical import (AUTO_TARGET_LEVELS, categorical_indices, check_encodings,
+                           encode_categoricals, ordered_features)
 from ._outputs import check_classes
 from ..data import BinMapper
 
@@ -198,14 +198,17 @@ class BaseCART(BaseEstimator):
 
     def _code_order(self, mapper):
         """Categorical features split in code order, or None: those binned by ranges of codes (past
-        ``max_cat_bins``: a category's own mean is not known), and, for random splits, every feature
-        whose codes carry an order (a random threshold in code order, as its ordinal encoding would
-        get, rather than a random subset of hundreds of categories)."""
+        ``max_cat_bins``: a category's own mean is not known), and those whose codes carry an order
+        with more than ``AUTO_TARGET_LEVELS`` categories: a set order fitted to hundreds of levels of a
+        few rows each fits noise (``cat_encoding``'s reason), while a threshold in code order is what
+        their ordinal encoding would get. Fewer ordered levels are still split by sets."""
         mask = np.zeros(mapper.is_categorical_.size, dtype=bool)
         mask[sorted(getattr(mapper, "ranged_features_", ()))] = True
         ranges = getattr(mapper, "category_ranges", False)
-        if self._is_extra() and ranges is not False:
-            mask[np.flatnonzero(mapper.is_categorical_) if ranges is True else sorted(ranges)] = True
+        if ranges is not False:
+            ordered = np.flatnonzero(mapper.is_categorical_) if ranges is True else np.asarray(sorted(ranges), int)
+            many = ordered[mapper.n_value_bins_[ordered] > AUTO_TARGET_LEVELS] if ordered.size else ordered
+            mask[many] = True
         return mask if mask.any() else None
 
     def _bin(self, X, weight, seed):

@@ -110,8 +110,7 @@ def _no_worse(binary, mine, best):
 # Not yet within the margins, so not asserted here (measured at 100 trees, issue 10's notes): titanic
 # (891 rows; one 75/25 split: boosters 0.848 native against 0.858 on ordinal codes, CatBoost 0.852;
 # 5-fold: 0.8695 against 0.8731); lightgbm_categorical, integer levels whose order carries the signal:
-# boosters 0.698 against 0.704 (asserted within 0.01 below), the decision tree 0.618 against 0.644 and
-# AdaBoost 0.672 against 0.687 (Breiman's set order over ~245 ordered levels overfits).
+# boosters 0.698 against 0.704 (asserted within 0.01 below) and the decision tree 0.622 against 0.644.
 TABLES = ["adult", "insteval", "movielens", "synthetic_1000", "synthetic_10000"]
 
 
@@ -170,11 +169,11 @@ def test_integer_levels_in_a_category_column_keep_their_order():
     """lightgbm_categorical with its integer codes passed as pandas categories: the codes' order carries
     the signal (LightGBM's and CatBoost's native handling lose it: AUC 0.59 and 0.61). Integer levels
     count as ordered, so the boosters, GBDT and the random forest reach the AUC of the codes given as
-    numbers, within 0.01 (boosters: 0.698 against 0.704; the tree and AdaBoost do not yet, see TABLES)."""
+    numbers, within 0.01 (boosters: 0.698 against 0.704; the decision tree does not yet, see TABLES)."""
     Xa, ya, Xb, yb = _split("lightgbm_categorical")
     peer = roc_auc_score(yb, _fit_predict("lightgbm", True, Xa, ya, Xb))
     for model in [silva.BoostClassifier(n_estimators=N_TREES, learning_rate=RATE, random_state=0),
-                  _family(True)["gbdt"], _family(True)["random_forest"]]:
+                  *(_family(True)[k] for k in ("gbdt", "random_forest", "extra_trees", "adaboost"))]:
         native = roc_auc_score(yb, _fit_predict("silva", True, Xa, ya, Xb, clone(model)))
         ordinal = roc_auc_score(yb, _fit_predict("silva", True, _ordinal(Xa), ya, _ordinal(Xb), clone(model)))
         assert native >= ordinal - 0.01 and native > peer + 0.05, (type(model).__name__, native, ordinal, peer)
