@@ -98,21 +98,11 @@ class _GBDTBase(BaseBoost):
 
 
 def _check_category_maps(categories, schema):
-    """The schema's categorical columns (frame dtypes) are split by category sets, but for those
-    encoded as target statistics; columns named in ``categorical_features`` may add integer-coded ones. Each schema column's map from level
-    codes to bins must be the one BinMapper builds: codes index the schema's levels, and the bins of
-    the codes seen at fit are 0, 1, 2, ... in code order, but for a last bin shared by the rarest
-    levels."""
-    features = np.flatnonzero(categories.is_categorical)
-    stats = schema.target_stats  # columns encoded as target statistics are numeric to the forest
-    by_set = [j for j in schema.categorical_features
-              if stats is None or j not in set(stats.features.tolist())]
-    if stats is not None and np.isin(stats.features, features).any():
-        raise ValueError("a feature encoded as target statistics is split by category in the forest")
-    missing = np.setdiff1d(by_set, features)
-    if missing.size:
-        raise ValueError(f"the schema's categorical features {missing.tolist()[:10]} are not split by "
-                         "category in the forest")
+    """Each categorical schema column split by category sets (which ones: ``check_encodings``, run
+    before) has the map from level codes to bins that BinMapper builds: codes index the schema's levels,
+    and the bins of the codes seen at fit are 0, 1, 2, ... in code order, but for a last bin shared by
+    the rarest levels."""
+    by_set = set(np.flatnonzero(categories.is_categorical).tolist())
     for j, levels in zip(schema.categorical_features, schema.categories):
         if j not in by_set:
             continue
