@@ -107,10 +107,10 @@ def _no_worse(binary, mine, best):
     return mine >= best - AUC_MARGIN if binary else mine <= best * RMSE_RATIO
 
 
-# Not yet within the margins, so not asserted here (measured at 100 trees, issue 10's notes): titanic
-# (891 rows; one 75/25 split: boosters 0.848 native against 0.858 on ordinal codes, CatBoost 0.852;
-# 5-fold: 0.8695 against 0.8731); lightgbm_categorical, integer levels whose order carries the signal:
-# boosters 0.698 against 0.704 (asserted within 0.01 below) and the decision tree 0.622 against 0.644.
+# lightgbm_categorical is asserted in 3 x 5-fold means below. Not within the margins, so not asserted:
+# titanic (891 rows, 3 x 5-fold means: boosters 0.865 native against 0.870 on ordinal codes, decision
+# tree 0.841 against 0.849). Its near-unique strings carry information in their sorted order (ticket
+# prefixes, cabin decks) that no statistic of a level can hold for the levels a test row brings new.
 TABLES = ["adult", "insteval", "movielens", "synthetic_1000", "synthetic_10000"]
 
 
@@ -165,15 +165,45 @@ def test_a_thousand_levels_each_keep_their_own_statistics(levels):
     assert r2 >= r2_peer - 0.01 and r2 > 0.95, (r2, r2_peer)
 
 
+def _cv_auc(X, y, make, ordinal=False):
+    """Mean held-out AUC over 3 x 5 stratified folds (on one 75/25 split of 7,000 rows, or even one
+    5-fold split, a single tree's AUC moves by +-0.015)."""
+    from sklearn.model_selection import RepeatedStratifiedKFold
+    scores = []
+    for tr, te in RepeatedStratifiedKFold(n_splits=5, n_repeats=3, random_state=0).split(X, y):
+        A, B = X.iloc[tr], X.iloc[te]
+        if ordinal:
+            A, B = _ordinal(A), _ordinal(B)
+        model = make()
+        kind = "silva" if model is not None else make.kind
+        scores.append(roc_auc_score(y[te], _fit_predict(kind, True, A, y[tr], B, model)))
+    return float(np.mean(scores))
+
+
+def _peer(kind):
+    make = lambda: None  # noqa: E731
+    make.kind = kind
+    return make
+
+
 def test_integer_levels_in_a_category_column_keep_their_order():
     """lightgbm_categorical with its integer codes passed as pandas categories: the codes' order carries
-    the signal (LightGBM's and CatBoost's native handling lose it: AUC 0.59 and 0.61). Integer levels
-    count as ordered, so the boosters, GBDT and the random forest reach the AUC of the codes given as
-    numbers, within 0.01 (boosters: 0.698 against 0.704; the decision tree does not yet, see TABLES)."""
-    Xa, ya, Xb, yb = _split("lightgbm_categorical")
-    peer = roc_auc_score(yb, _fit_predict("lightgbm", True, Xa, ya, Xb))
-    for model in [silva.BoostClassifier(n_estimators=N_TREES, learning_rate=RATE, random_state=0),
-                  *(_family(True)[k] for k in ("gbdt", "random_forest", "extra_trees", "adaboost"))]:
-        native = roc_auc_score(yb, _fit_predict("silva", True, Xa, ya, Xb, clone(model)))
-        ordinal = roc_auc_score(yb, _fit_predict("silva", True, _ordinal(Xa), ya, _ordinal(Xb), clone(model)))
-        assert native >= ordinal - 0.01 and native > peer + 0.05, (type(model).__name__, native, ordinal, peer)
+    the signal, which LightGBM's and CatBoost's native handling lose (AUC about 0.59 and 0.61).
+    Integer levels count as ordered, so silva's native handling is within the issue's margin of the best
+    of the peers and its own fit on the codes as numbers (measured: boosters 0.691 against 0.690), and
+    each model of the family reaches its ordinal-code AUC (3 x 5-fold means). Not the single decision
+    tree, whose set splits on the four features of 7 to 31 levels are as good as code order on average
+    but not on every split of the rows: 0.614 against 0.623 here, 0.621 against 0.621 on three other
+    shuffles (the CART family does not yet try both and keep the better, as the boosters do)."""
+    frame = load_frame("lightgbm_categorical")
+    X = frame.drop(columns="target").astype("category")
+    y = frame["target"].to_numpy()
+    booster = lambda: silva.BoostClassifier(n_estimators=N_TREES, learning_rate=RATE, random_state=0)  # noqa: E731
+    native = _cv_auc(X, y, booster)
+    peers = {"ordinal": _cv_auc(X, y, booster, ordinal=True), "lightgbm": _cv_auc(X, y, _peer("lightgbm")),
+             "catboost": _cv_auc(X, y, _peer("catboost"))}
+    assert native >= max(peers.values()) - AUC_MARGIN and native > peers["lightgbm"] + 0.05, (native, peers)
+    for label in ("random_forest", "extra_trees", "gbdt", "adaboost"):
+        model = _family(True)[label]
+        mine, ordinal = (_cv_auc(X, y, lambda: clone(model), ordinal=o) for o in (False, True))
+        assert mine >= ordinal - AUC_MARGIN, (label, mine, ordinal)
