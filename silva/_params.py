@@ -164,6 +164,15 @@ def _check_objective(name, value):
         raise ValueError(f"{name} must be None, a string naming an objective or a callable, got {value!r}")
 
 
+def _check_quantile_alpha(name, value):
+    import numpy as np
+    values = np.atleast_1d(np.asarray(value, dtype=object))
+    ok = values.ndim == 1 and values.size > 0 and all(
+        isinstance(v, numbers.Real) and not isinstance(v, bool) and 0 < v < 1 for v in values)
+    if not ok or len(set(values.tolist())) != values.size:
+        raise ValueError(f"{name} must be a number in (0, 1) or a list of distinct such numbers, got {value!r}")
+
+
 def _check_class_weight(name, value):
     """None, "balanced", "balanced_subsample" (forests; the estimator checks) or a dict label -> weight."""
     if value is None or (isinstance(value, str) and value in ("balanced", "balanced_subsample")):
@@ -228,15 +237,17 @@ def with_added_param_defaults(params, cls):
     """A model file's params (``cat_encoding`` pairs back to a dict) completed with the defaults of
     parameters added after it was written:
     ``categorical_features`` ("auto"), the constraints (None), ``cat_encoding`` ("set": the only
-    encoding before it existed), ``max_cat_bins`` (None) and ``cat_code_order`` (False: GBDT's files
-    before it had the parameter)."""
+    encoding before it existed), ``max_cat_bins`` (None), ``cat_code_order`` (False: GBDT's files
+    before it had the parameter) and the objectives' parameters (their defaults)."""
     if not isinstance(params, dict):
         return params
     known = cls().get_params(deep=False)
     if "cat_encoding" in params:
         params = dict(params, cat_encoding=_loaded_cat_encoding(params["cat_encoding"]))
     added = {"categorical_features": "auto", "monotonic_cst": None, "interaction_cst": None,
-             "cat_encoding": "set", "max_cat_bins": None, "cat_code_order": False}
+             "cat_encoding": "set", "max_cat_bins": None, "cat_code_order": False,
+             "huber_delta": 1.0, "quantile_alpha": 0.5, "tweedie_variance_power": 1.5, "max_delta_step": None,
+             "base_score": None}
     return {**{k: v for k, v in added.items() if k in known and k not in params}, **params}
 
 
@@ -380,10 +391,47 @@ PARAMS = {
                       '"multiclass") may be given, or ``fn(y_true, raw) -> (grad, hess)`` (XGBoost\'s '
                       'convention; ``raw`` is (n_samples, n_classes) for more than two classes, and the '
                       'link and the validation metric stay the log-loss\'s).',
-           regressor='None or "squared_error" (also XGBoost/LightGBM\'s "reg:squarederror", "l2", '
-                     '"regression"), or ``fn(y_true, raw) -> (grad, hess)`` (XGBoost\'s convention; the '
+           regressor='None or "squared_error" (also "reg:squarederror", "l2", "regression"); '
+                     '"absolute_error" ("l1", "mae", "reg:absoluteerror"; leaves renewed to the median of '
+                     'their residuals), "huber" (``huber_delta``), "pseudo_huber" ("reg:pseudohubererror"), '
+                     '"quantile" ("reg:quantileerror"; '
+                     '``quantile_alpha``), "poisson" ("count:poisson"), "tweedie" ("reg:tweedie"; '
+                     '``tweedie_variance_power``), "gamma" ("reg:gamma"), "cross_entropy" ("xentropy", '
+                     '"reg:logistic"; targets in [0, 1]). The last four predict through their link (exp, '
+                     'sigmoid). Or ``fn(y_true, raw) -> (grad, hess)`` (XGBoost\'s convention; the '
                      'validation metric stays the squared error\'s).'),
         _check_objective,
+    ),
+    "huber_delta": Param(
+        _models("boost"), 1.0, "float",
+        'Residual beyond which ``objective="huber"`` turns from squared to absolute error (LightGBM\'s '
+        '``alpha`` there); the slope of ``"pseudo_huber"``.',
+        dict(low=0, low_open=True), ("huber_slope",), tasks="regressor",
+    ),
+    "quantile_alpha": Param(
+        _models("boost"), 0.5, "float or list of float",
+        'Quantile(s) of ``objective="quantile"``. A list makes one model predicting a column per alpha '
+        '(its own trees each round); a row\'s quantiles are sorted, so they never cross.',
+        _check_quantile_alpha, tasks="regressor",
+    ),
+    "tweedie_variance_power": Param(
+        _models("boost"), 1.5, "float",
+        'Variance power p of ``objective="tweedie"`` (Var y = phi mu^p): 1 is Poisson, near 2 gamma.',
+        dict(low=1, high=2, high_open=True), tasks="regressor",
+    ),
+    "max_delta_step": Param(
+        _models("boost"), None, "float or None",
+        "Largest absolute leaf value before shrinkage (0 or None: no limit; the gain is not clamped). "
+        'Also the safeguard in the hessian of ``objective="poisson"``, exp(F + max_delta_step): 0.7 when None, '
+        "as in XGBoost and LightGBM.",
+        dict(low=0, allow_none=True), ("max_leaf_output", "poisson_max_delta_step"),
+    ),
+    "base_score": Param(
+        _models("boost"), None, "float or None",
+        "Starting prediction of every row, as a prediction (a mean, a probability), mapped through the "
+        "objective's link. None: the loss's optimum on the training target (the mean, the median, the "
+        "quantile, the log of the mean, ...). Ignored when ``init_score`` is given at fit.",
+        dict(allow_none=True),
     ),
     "criterion": Param(
         _models("cart forest"), By(classifier="gini", regressor="squared_error"),

@@ -94,6 +94,8 @@ BAD = {
     "max_leaf_nodes": [1], "grow_policy": ["sideways"], "min_child_weight": [-1], "min_samples_split": [1, 1.5],
     "min_samples_leaf": [0], "min_weight_fraction_leaf": [0.6], "min_impurity_decrease": [-0.1],
     "reg_lambda": [-1], "reg_alpha": [-1], "alpha": [0.0, 1.0], "gamma": [-1], "ccp_alpha": [-1],
+    "huber_delta": [0, -1], "quantile_alpha": [0, 1.0, [0.1, 0.1], [], [0.5, 2], "0.5"],
+    "tweedie_variance_power": [0.5, 2.0], "max_delta_step": [-0.1], "base_score": ["mean", float("nan")],
     "subsample": [0.0, 1.5], "colsample_bytree": [0.0], "colsample_bynode": [2.0],
     "max_features": ["auto", 0, 1.5], "bootstrap": ["yes"], "oob_score": [1], "max_samples": [0, 1.5],
     "warm_start": [None], "class_weight": ["even", {0: -1.0}], "max_bin": [1, 65536, 2.5, "255"],
@@ -107,6 +109,8 @@ GOOD = {
     "monotonic_cst": [None, [1, 0, -1], (0,), np.array([1, -1]), {"age": 1, "income": -1}, [np.int8(1)]],
     "interaction_cst": [None, "pairwise", "no_interactions", [[0, 1], [2]], [{0, 1}, ("age", "income")], []],
     "max_bin": [2, 65535],
+    "quantile_alpha": [0.5, [0.1, 0.5, 0.9], (0.05, 0.95), np.array([0.2, 0.8])],
+    "base_score": [None, 0.5, -3.0],
 }
 
 

@@ -86,6 +86,7 @@ class TreeGrower:
         Nodes are then split one at a time (a level's splits each see the leaves made before them), and
         an open leaf whose bounds moved is searched again.
     interaction_cst : a ``constraints.InteractionConstraints`` or None.
+    max_delta_step : None/0, or the largest absolute (unshrunk) node value (XGBoost's).
     histogram_reducer : None, or a callable ``reducer(hists, slots)`` that sums ``hists[slots]`` in place
         over the data's partitions (each process builds its histograms from its own rows). None runs
         the fused single-machine path (``children.grow_children``: build, subtract and scan in one
@@ -100,7 +101,7 @@ class TreeGrower:
                  min_child_weight=1.0, min_samples_leaf=1, min_samples_split=2, learning_rate=1.0,
                  colsample_bynode=1.0, is_categorical=None, cat_smooth=10.0, cat_l2=10.0,
                  min_data_per_group=100, max_cat_threshold=32, cat_code_order=False, monotonic_cst=None,
-                 interaction_cst=None, histogram_reducer=None):
+                 interaction_cst=None, histogram_reducer=None, max_delta_step=None):
         self.X_tiles = X_tiles
         self.n_value_bins = np.ascontiguousarray(n_value_bins, dtype=np.int64)
         self.missing_bin = missing_bin
@@ -128,8 +129,12 @@ class TreeGrower:
         self.monotonic = (np.zeros(self.n_features, dtype=np.int8) if monotonic_cst is None
                           else np.ascontiguousarray(monotonic_cst, dtype=np.int8))
         self.constrained = bool(self.monotonic.any())
+        # XGBoost's max_delta_step: every node's value held within +-max_delta_step, splits scored on
+        # the held values -- the monotone bounds' machinery with the same bounds everywhere
+        self.max_delta_step = float(max_delta_step) if max_delta_step else np.inf
+        self.clamped = bool(max_delta_step)
         # the kernels compile without the bound checks for unconstrained models
-        self.kernel_monotonic = self.monotonic if self.constrained else None
+        self.kernel_monotonic = self.monotonic if self.constrained or self.clamped else None
         self.rules = SplitRules(self.n_value_bins, missing_bin, self.split_params, self.is_categorical,
                                 self.cat_params)
         self.interaction = interaction_cst
@@ -185,13 +190,18 @@ class TreeGrower:
         return self.builder.finish(bitset_words(self.n_bins)), ids, starts, stops, values
 
     # ------------------------------------------------------------------ nodes
-    def _new_node(self, start, stop, G, H, N, depth, lo=-np.inf, hi=np.inf):
-        """A node whose value is Newton's step, clamped into monotone bounds [lo, hi] when given."""
-        if self.constrained:
+    def _new_node(self, start, stop, G, H, N, depth, lo=None, hi=None):
+        """A node whose value is Newton's step, clamped into bounds [lo, hi] (its parent's; the root's
+        are +-max_delta_step or none)."""
+        if lo is None:
+            lo, hi = -self.max_delta_step, self.max_delta_step
+        if self.constrained or self.clamped:
             w = bounded_weight(G, H, self.reg_lambda, self.reg_alpha, lo, hi)
         else:
             w = leaf_weight(G, H, self.reg_lambda, self.reg_alpha)
         node = _Node(self.builder.add_node(self.learning_rate * w, H, N), start, stop, G, H, N, depth)
+        if self.clamped:
+            node.lo, node.hi = lo, hi
         self.nodes.append(node)
         if self.constrained:
             self.weights.append(w)
@@ -457,7 +467,7 @@ class TreeGrower:
                     np.asarray(cols["cat_index"]) >= 0, np.asarray(self.weights, dtype=np.float64), self.monotonic,
                     self.missing_bin - 1, targets, left < 0, lo, hi)
         for node, a, b in zip(nodes, lo, hi):
-            node.lo, node.hi = float(a), float(b)
+            node.lo, node.hi = max(float(a), -self.max_delta_step), min(float(b), self.max_delta_step)
 
     def _rescan(self, nodes):
         """Search again the open nodes whose bounds moved since their split was found; returns them."""

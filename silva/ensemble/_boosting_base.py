@@ -43,7 +43,7 @@ class BaseBoost(BaseEstimator):
                  categorical_features="auto", cat_encoding="auto", max_cat_bins=None, cat_smooth=10.0,
                  cat_l2=10.0, min_data_per_group=100,
                  max_cat_threshold=32, cat_code_order="auto", monotonic_cst=None, interaction_cst=None,
-                 random_state=None, n_jobs=None, verbose=0):
+                 max_delta_step=None, base_score=None, random_state=None, n_jobs=None, verbose=0):
         self.n_estimators = n_estimators
         self.learning_rate = learning_rate
         self.max_depth = max_depth
@@ -72,6 +72,8 @@ class BaseBoost(BaseEstimator):
         self.max_cat_threshold = max_cat_threshold
         self.monotonic_cst = monotonic_cst
         self.interaction_cst = interaction_cst
+        self.max_delta_step = max_delta_step
+        self.base_score = base_score
         self.random_state = random_state
         self.n_jobs = n_jobs
         self.verbose = verbose
@@ -83,65 +85,100 @@ class BaseBoost(BaseEstimator):
         return tags
 
     # ------------------------------------------------------------------ fit
-    def fit(self, X, y, sample_weight=None, eval_set=None):
+    def fit(self, X, y, sample_weight=None, eval_set=None, init_score=None, eval_init_score=None,
+            base_margin=None):
         """Fit on (X, y); ``eval_set`` is a list of (X, y) pairs scored every round (the last one
-        drives early stopping when ``n_iter_no_change`` is set)."""
+        drives early stopping when ``n_iter_no_change`` is set).
+
+        ``init_score`` (XGBoost's ``base_margin``, either name): a raw score per row, shape (n,) or
+        (n, n_outputs), that the trees start from instead of ``base_score`` (the model's own start is
+        then 0: pass the same margins to ``predict(..., init_score=...)``). ``eval_init_score``: one
+        per eval set (None entries allowed)."""
         validate_params(self)
         X, y = check_fit_X_y(self, X, y, classifier=self._is_classifier)
         sw = check_weights(sample_weight, X)
         y = self._encode_y(y)
         loss = self._make_loss()
-        evals = [(f"validation_{i}", check_predict_X(self, Xv), self._encode_y(np.asarray(yv), fitted=True))
-                 for i, (Xv, yv) in enumerate(check_eval_set(eval_set))]
+        loss.check_target(y)
+        K = loss.n_outputs(getattr(self, "n_classes_", None))
+        margin = _margin(init_score, base_margin, X.shape[0], K, "init_score")
+        eval_pairs = check_eval_set(eval_set)
+        eval_margins = _eval_margins(eval_init_score, len(eval_pairs))
+        evals = []
+        for i, (Xv, yv) in enumerate(eval_pairs):
+            Xv = check_predict_X(self, Xv)
+            yv = self._encode_y(np.asarray(yv), fitted=True)
+            loss.check_target(yv, f"eval_set[{i}]'s y")
+            evals.append((f"validation_{i}", Xv, yv,
+                          _margin(eval_margins[i], None, Xv.shape[0], K, f"eval_init_score[{i}]")))
         rng = check_random_state(self.random_state)
         early = self.n_iter_no_change is not None
         if early and not evals:
-            X, y, sw, Xv, yv = self._hold_out(X, y, sw, rng)
-            evals = [("validation", Xv, yv)]
+            X, y, sw, margin, Xv, yv, mv = self._hold_out(X, y, sw, margin, rng)
+            evals = [("validation", Xv, yv, mv)]
         with numba_threads(self.n_jobs):
-            self._boost(X, y, sw, loss, evals, rng, early)
+            self._boost(X, y, sw, margin, loss, evals, rng, early)
         return self
 
-    def _hold_out(self, X, y, sw, rng):
+    def _hold_out(self, X, y, sw, margin, rng):
         frac = 0.1 if self.validation_fraction is None else self.validation_fraction
         stratify = y if self._is_classifier else None
         seed = rng.randint(np.iinfo(np.int32).max)
-        parts = train_test_split(X, y, *(() if sw is None else (sw,)), test_size=frac,
-                                 stratify=stratify, random_state=seed)
+        extra = [a for a in (sw, margin) if a is not None]
+        parts = train_test_split(X, y, *extra, test_size=frac, stratify=stratify, random_state=seed)
         X_tr, X_v, y_tr, y_v = parts[:4]
-        sw_tr = None if sw is None else parts[4]
-        return X_tr, y_tr, sw_tr, X_v, y_v
+        rest = iter(parts[4:])
+        sw_tr = None if sw is None else next(rest)
+        if sw is not None:
+            next(rest)  # the held-out rows' weights: the validation metric is unweighted, as before
+        m_tr, m_v = (None, None) if margin is None else (next(rest), next(rest))
+        return X_tr, y_tr, sw_tr, m_tr, X_v, y_v, m_v
 
-    def _boost(self, X, y, sw, loss, evals, rng, early):
+    def _start_score(self, loss, y, sw, margin):
+        """The model's own starting raw score: 0 with per-row margins, else ``base_score`` through the
+        loss's link, else the loss's optimum on the target."""
+        K = loss.n_outputs(getattr(self, "n_classes_", None))
+        if margin is not None:
+            return np.zeros(K)
+        base_score = getattr(self, "base_score", None)  # GBDT has none
+        if base_score is not None:
+            return np.full(K, loss.link(base_score))
+        return loss.baseline(y, sw)
+
+    def _boost(self, X, y, sw, margin, loss, evals, rng, early):
         t_start = time.perf_counter()
         n, d = X.shape
         X, categorical = encode_categoricals(self, X, y, sw, rng, getattr(self, "n_classes_", 0))
         stats = self._schema.target_stats
         if stats is not None:
-            evals = [(name, stats.transform(Xv), yv) for name, Xv, yv in evals]
+            evals = [(name, stats.transform(Xv), yv, mv) for name, Xv, yv, mv in evals]
         self._code_order = self._resolve_code_order(categorical)
         # a bin per category, ordered codes too: the code-order scan splits them in order as well
         mapper = BinMapper(self.max_bin, random_state=rng.randint(np.iinfo(np.int32).max),
                            max_cat_bins=self.max_cat_bins)
         Xb = mapper.fit(X, sw, categorical=categorical).transform(X)
         categories = Categories.from_mapper(mapper)
-        eval_binned = [(name, mapper.transform(Xv), yv) for name, Xv, yv in evals]
+        eval_binned = [(name, mapper.transform(Xv), yv) for name, Xv, yv, _ in evals]
         t_binning = time.perf_counter() - t_start
         K = loss.n_outputs(getattr(self, "n_classes_", None))
-        baseline = loss.baseline(y, sw)
+        baseline = self._start_score(loss, y, sw, margin)
         raw = np.empty((n, K))
         raw[:] = baseline
+        if margin is not None:
+            raw += margin
         eval_raw = []
-        for _, Xbv, _ in eval_binned:
+        for (_, Xbv, _), (_, _, _, mv) in zip(eval_binned, evals):
             r = np.empty((Xbv.shape[1], K))  # tiles: (n_tiles, n_rows, TILE)
             r[:] = baseline
+            if mv is not None:
+                r += mv
             eval_raw.append(r)
         g = np.empty((K, n), dtype=G_H_DTYPE)
         h = np.empty((K, n), dtype=G_H_DTYPE)
         monotonic, interaction = self._constraints(d, mapper.is_categorical_, K)
         grower = TreeGrower(Xb, mapper.n_value_bins_, mapper.missing_bin_, mapper.thresholds_,
                             is_categorical=mapper.is_categorical_, monotonic_cst=monotonic,
-                            interaction_cst=interaction, **self._grower_params(n))
+                            interaction_cst=interaction, **self._grower_params(n, loss))
         n_rows = n if self.subsample >= 1.0 else max(1, int(self.subsample * n))
         n_cols = d if self.colsample_bytree >= 1.0 else max(1, int(self.colsample_bytree * d))
         all_features = np.arange(d, dtype=np.int64)
@@ -233,29 +270,49 @@ class BaseBoost(BaseEstimator):
         return bool(categorical) and len(ordered_features(self, categorical)) == len(categorical)
 
     # ------------------------------------------------------------------ hooks for subclasses
-    def _grower_params(self, n_samples):
+    def _max_delta_step(self, loss):
+        """The leaf-value cap: ``max_delta_step`` when set, else the objective's default (Poisson's 0.7,
+        as XGBoost, which applies it to the hessian and to the leaves alike)."""
+        if self.max_delta_step is not None:
+            return self.max_delta_step
+        return getattr(loss, "default_max_delta_step", None)
+
+    def _grower_params(self, n_samples, loss):
         """Tree-shape and regularisation parameters of the grower (GBDT maps its own names here)."""
         return dict(max_depth=self.max_depth, max_leaves=self.max_leaves, grow_policy=self.grow_policy,
                     reg_lambda=self.reg_lambda, reg_alpha=self.reg_alpha, gamma=self.gamma,
                     min_child_weight=self.min_child_weight, min_samples_leaf=self.min_samples_leaf,
                     learning_rate=self.learning_rate, colsample_bynode=self.colsample_bynode,
                     cat_smooth=self.cat_smooth, cat_l2=self.cat_l2, min_data_per_group=self.min_data_per_group,
-                    max_cat_threshold=self.max_cat_threshold, cat_code_order=self._code_order)
+                    max_cat_threshold=self.max_cat_threshold, cat_code_order=self._code_order,
+                    max_delta_step=self._max_delta_step(loss))
 
     def _update_leaves(self, loss, tree, leaf_ids, starts, stops, values, sample_indices, y, raw, sw, k):
         """Leaf values of a fresh tree (rows of leaf j: ``sample_indices[starts[j]:stops[j]]``).
 
-        Second-order boosting keeps the Newton values the grower computed; Friedman's GBDT replaces
-        them by a per-leaf line search, writing ``tree["values"][leaf_ids, 0]`` and returning the values.
+        Second-order boosting keeps the Newton values the grower computed, except for losses whose
+        Newton step is not their optimum (absolute error, quantiles: the leaf's median or quantile of
+        the residuals, as LightGBM renews them; ``max_delta_step`` caps them again). Friedman's GBDT
+        replaces them by a per-leaf line search. Writes ``tree["values"][leaf_ids, 0]`` and returns
+        the values.
         """
+        if not loss.renews_leaves:
+            return values
+        values = loss.renew(y, raw, sw, k, sample_indices, starts, stops) * self.learning_rate
+        step = self._max_delta_step(loss)
+        if step:
+            values = np.clip(values, -step * self.learning_rate, step * self.learning_rate)
+        tree["values"][leaf_ids, 0] = values
         return values
 
     # ------------------------------------------------------------------ predict
-    def _raw_predict(self, X):
+    def _raw_predict(self, X, init_score=None, base_margin=None):
         check_is_fitted(self, "_forest")
         X = check_predict_X(self, X)
+        margin = _margin(init_score, base_margin, X.shape[0], self._n_outputs, "init_score")
         with numba_threads(self.n_jobs):
-            return forest_predict_raw(self._forest, X, self._n_outputs, self._baseline)
+            raw = forest_predict_raw(self._forest, X, self._n_outputs, self._baseline)
+        return raw if margin is None else raw + margin
 
     @property
     def feature_importances_(self):
@@ -363,6 +420,33 @@ class BaseBoost(BaseEstimator):
 
     def _restore_extra_state(self, state):
         pass
+
+
+def _margin(init_score, base_margin, n_rows, n_outputs, what):
+    """Per-row raw margins as (n_rows, n_outputs) float64, or None; ``base_margin`` is XGBoost's name."""
+    if init_score is not None and base_margin is not None:
+        raise ValueError("give init_score or base_margin (the same thing under XGBoost's name), not both")
+    value = init_score if init_score is not None else base_margin
+    if value is None:
+        return None
+    m = np.asarray(value, dtype=np.float64)
+    if m.ndim == 1 and n_outputs == 1:
+        m = m[:, None]
+    if m.shape != (n_rows, n_outputs):
+        raise ValueError(f"{what} must have shape ({n_rows},{' ' + str(n_outputs) if n_outputs > 1 else ''}) "
+                         f"(a raw score per row{' and output' if n_outputs > 1 else ''}), got {m.shape}")
+    if not np.all(np.isfinite(m)):
+        raise ValueError(f"{what} holds NaN or infinity")
+    return m
+
+
+def _eval_margins(eval_init_score, n_sets):
+    if eval_init_score is None:
+        return [None] * n_sets
+    if not isinstance(eval_init_score, (list, tuple)) or len(eval_init_score) != n_sets:
+        raise ValueError(f"eval_init_score must be a list with one entry (or None) per eval_set pair "
+                         f"({n_sets}), got {type(eval_init_score).__name__}")
+    return list(eval_init_score)
 
 
 def _checked_history(history):

@@ -46,17 +46,18 @@ class ClassifierOutputsMixin:
             raise ValueError(f"eval_set y has labels not seen in training: {unknown[:5].tolist()}")
         return idx.astype(np.float64)
 
-    def decision_function(self, X):
-        """Raw margins: shape (n,) for two classes, (n, n_classes) otherwise."""
-        raw = self._raw_predict(X)
+    def decision_function(self, X, init_score=None, base_margin=None):
+        """Raw margins: shape (n,) for two classes, (n, n_classes) otherwise. ``init_score`` /
+        ``base_margin``: the per-row margins the model was fitted on top of, if any."""
+        raw = self._raw_predict(X, init_score, base_margin)
         return raw[:, 0] if self._n_outputs == 1 else raw
 
-    def predict_proba(self, X):
-        raw = self._raw_predict(X)  # checks fitted-ness before the loss needs n_classes_
+    def predict_proba(self, X, init_score=None, base_margin=None):
+        raw = self._raw_predict(X, init_score, base_margin)  # checks fitted-ness before the loss needs n_classes_
         return self._make_loss().predict(raw)
 
-    def predict(self, X):
-        proba = self.predict_proba(X)
+    def predict(self, X, init_score=None, base_margin=None):
+        proba = self.predict_proba(X, init_score, base_margin)
         return self.classes_[np.argmax(proba, axis=1)]
 
     _extra_state_keys = ("classes_",)
@@ -82,9 +83,15 @@ class RegressorOutputsMixin:
             raise ValueError("y contains NaN or infinity; remove or impute those rows before fitting")
         return y
 
-    def predict(self, X):
-        return self._raw_predict(X)[:, 0]
+    def predict(self, X, init_score=None, base_margin=None):
+        """Predictions through the objective's link (exp for Poisson, Tweedie and gamma): shape (n,),
+        or (n, n_alphas) for a list of quantiles. ``init_score`` / ``base_margin``: the per-row raw
+        margins the model was fitted on top of, if any."""
+        out = self._make_loss().predict(self._raw_predict(X, init_score, base_margin))
+        return out[:, 0] if out.shape[1] == 1 and not getattr(self._make_loss(), "multi", False) else out
 
     def _restore_extra_state(self, state):
-        if state["n_outputs"] != 1:
-            raise ValueError("a regressor has exactly one output")
+        expected = self._make_loss().n_outputs(None)
+        if state["n_outputs"] != expected:
+            raise ValueError(f"this regressor's objective has {expected} output(s), the model "
+                             f"{state['n_outputs']}")

@@ -30,13 +30,16 @@ class BoostClassifier(ClassifierMixin, ClassifierOutputsMixin, BaseBoost):
     """
 
     def _make_loss(self):
-        return get_loss(self.objective, self.n_classes_)
+        return get_loss(self.objective, self.n_classes_, params=self.get_params(deep=False))
 
 
 @register_model
 @document_params
 class BoostRegressor(RegressorMixin, RegressorOutputsMixin, BaseBoost):
     """Gradient-boosted trees for regression with XGBoost's regularised second-order gain.
+
+    Objectives: squared error (default), absolute error, Huber, quantiles (a list of alphas gives one
+    column per alpha, never crossing), Poisson, Tweedie, gamma and cross-entropy (see ``objective``).
 
     Attributes
     ----------
@@ -50,7 +53,35 @@ class BoostRegressor(RegressorMixin, RegressorOutputsMixin, BaseBoost):
     >>> reg = silva.BoostRegressor(n_estimators=50, max_depth=3, random_state=0).fit(X, y)
     >>> reg.predict(X[:3]).shape
     (3,)
+    >>> band = silva.BoostRegressor(objective="quantile", quantile_alpha=[0.1, 0.9], n_estimators=20).fit(X, y)
+    >>> band.predict(X[:3]).shape
+    (3, 2)
     """
 
+    def __init__(self, *, n_estimators=100, learning_rate=0.1, max_depth=6, max_leaves=None,
+                 grow_policy="depthwise", min_child_weight=1.0, min_samples_leaf=1, reg_lambda=1.0,
+                 reg_alpha=0.0, gamma=0.0, subsample=1.0, colsample_bytree=1.0, colsample_bynode=1.0,
+                 max_bin=255, objective=None, huber_delta=1.0, quantile_alpha=0.5, tweedie_variance_power=1.5,
+                 n_iter_no_change=None, validation_fraction=None, tol=1e-7,
+                 categorical_features="auto", cat_encoding="auto", max_cat_bins=None, cat_smooth=10.0,
+                 cat_l2=10.0, min_data_per_group=100, max_cat_threshold=32, cat_code_order="auto",
+                 monotonic_cst=None, interaction_cst=None, max_delta_step=None, base_score=None,
+                 random_state=None, n_jobs=None, verbose=0):
+        super().__init__(
+            n_estimators=n_estimators, learning_rate=learning_rate, max_depth=max_depth, max_leaves=max_leaves,
+            grow_policy=grow_policy, min_child_weight=min_child_weight, min_samples_leaf=min_samples_leaf,
+            reg_lambda=reg_lambda, reg_alpha=reg_alpha, gamma=gamma, subsample=subsample,
+            colsample_bytree=colsample_bytree, colsample_bynode=colsample_bynode, max_bin=max_bin,
+            objective=objective, n_iter_no_change=n_iter_no_change, validation_fraction=validation_fraction,
+            tol=tol, categorical_features=categorical_features, cat_encoding=cat_encoding,
+            max_cat_bins=max_cat_bins, cat_smooth=cat_smooth, cat_l2=cat_l2,
+            min_data_per_group=min_data_per_group, max_cat_threshold=max_cat_threshold,
+            cat_code_order=cat_code_order, monotonic_cst=monotonic_cst, interaction_cst=interaction_cst,
+            max_delta_step=max_delta_step, base_score=base_score, random_state=random_state, n_jobs=n_jobs,
+            verbose=verbose)
+        self.huber_delta = huber_delta
+        self.quantile_alpha = quantile_alpha
+        self.tweedie_variance_power = tweedie_variance_power
+
     def _make_loss(self):
-        return get_loss(self.objective)
+        return get_loss(self.objective, params=self.get_params(deep=False))

@@ -26,7 +26,7 @@ class _GBDTBase(BaseBoost):
     # BaseBoost's loop reads this; GBDT has no per-tree column sampling (max_features is per split).
     colsample_bytree = 1.0
 
-    def _grower_params(self, n_samples):
+    def _grower_params(self, n_samples, loss):
         return dict(max_depth=self.max_depth, max_leaves=self.max_leaf_nodes,
                     grow_policy="depthwise" if self.max_leaf_nodes is None else "leafwise",
                     reg_lambda=0.0, reg_alpha=0.0, gamma=0.0, min_child_weight=0.0,

@@ -14,6 +14,19 @@ import numpy as np
 class Loss(ABC):
     name = "loss"
     metric_name = "loss"
+    renews_leaves = False  # whether ``renew`` replaces the Newton leaf values (L1, quantile)
+
+    @classmethod
+    def from_params(cls, params):
+        """The loss configured from an estimator's parameters (huber_delta, quantile_alpha, ...)."""
+        return cls()
+
+    def check_target(self, y, what="y"):
+        """Raise a ValueError naming a target outside the loss's domain (e.g. negative counts)."""
+
+    def link(self, value):
+        """A prediction (``base_score``) -> the raw score that predicts it."""
+        return float(value)
 
     def n_outputs(self, n_classes):
         return 1
@@ -106,12 +119,13 @@ def register_objective(task, *names):
     return join
 
 
-def _make(cls, task, n_classes):
-    return cls(n_classes) if task == "multiclass" else cls()
+def _make(cls, task, n_classes, params):
+    return cls(n_classes) if task == "multiclass" else cls.from_params(params or {})
 
 
-def get_loss(objective, n_classes=None):
-    """Resolve an ``objective`` parameter: None/name/callable -> Loss."""
+def get_loss(objective, n_classes=None, params=None):
+    """Resolve an ``objective`` parameter: None/name/callable -> Loss; ``params`` (the estimator's
+    parameters) configure it (huber_delta, quantile_alpha, tweedie_variance_power, max_delta_step)."""
     if n_classes is None:
         task = "regression"
         names = _OBJECTIVES["regression"]
@@ -121,14 +135,14 @@ def get_loss(objective, n_classes=None):
     if task not in _DEFAULTS:
         raise RuntimeError(f"no {task} objective has joined the registry (import silva.losses)")
     if objective is None:
-        return _make(_DEFAULTS[task], task, n_classes)
+        return _make(_DEFAULTS[task], task, n_classes, params)
     if callable(objective):
-        base = _make(_DEFAULTS[task], task, n_classes)
+        base = _make(_DEFAULTS[task], task, n_classes, params)
         return CustomLoss(objective, base, base.n_outputs(n_classes or 1))
     if isinstance(objective, str) and objective in names:
         if objective not in _OBJECTIVES[task]:
             raise ValueError(f"objective={objective!r} does not fit {n_classes} classes; use "
                              f"{_DEFAULTS[task].name} (or leave objective=None)")
-        return _make(_OBJECTIVES[task][objective], task, n_classes)
+        return _make(_OBJECTIVES[task][objective], task, n_classes, params)
     raise ValueError(f"objective={objective!r} is not supported; use one of {sorted(names)} or a callable "
                      "returning (grad, hess)")

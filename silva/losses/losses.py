@@ -46,6 +46,13 @@ def sigmoid(raw):
     return 0.5 * (1.0 + np.tanh(0.5 * raw))  # tanh form: no overflow warning for large |raw|
 
 
+def logit_link(value):
+    """``base_score`` as a probability -> its log-odds."""
+    if not 0 < value < 1:
+        raise ValueError(f"base_score must be a probability in (0, 1) here, got {value!r}")
+    return float(np.log(value / (1 - value)))
+
+
 def softmax(raw):
     z = np.exp(raw - raw.max(axis=1, keepdims=True))
     return z / z.sum(axis=1, keepdims=True)
@@ -70,6 +77,7 @@ class SquaredError(Loss):
 class LogLoss(Loss):
     name = "logloss"
     metric_name = "logloss"
+    link = staticmethod(logit_link)
 
     def baseline(self, y, sample_weight):
         p = np.clip(np.average(y, weights=sample_weight), _EPS, 1 - _EPS)
