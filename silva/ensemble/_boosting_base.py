@@ -21,6 +21,7 @@ from .._engine.constraints import (InteractionConstraints, enforce_tree_monotone
 from .._engine.grower import TreeGrower
 from .._engine.predict import add_leaf_values, forest_add_binned, forest_predict_raw
 from .._engine.tree import Categories, Forest
+from ..metrics import predictions, resolve_metrics
 from ._categorical import check_encodings, encode_categoricals, ordered_features
 
 _MODEL_STATE_FIELDS = ("n_features_in_", "n_iter_", "best_iteration_", "evals_result_")
@@ -39,7 +40,8 @@ class BaseBoost(BaseEstimator):
     def __init__(self, *, n_estimators=100, learning_rate=0.1, max_depth=6, max_leaves=None,
                  grow_policy="depthwise", min_child_weight=1.0, min_samples_leaf=1, reg_lambda=1.0,
                  reg_alpha=0.0, gamma=0.0, subsample=1.0, colsample_bytree=1.0, colsample_bynode=1.0,
-                 max_bin=255, objective=None, n_iter_no_change=None, validation_fraction=None, tol=1e-7,
+                 max_bin=255, objective=None, eval_metric=None, n_iter_no_change=None,
+                 validation_fraction=None, tol=1e-7,
                  categorical_features="auto", cat_encoding="auto", max_cat_bins=None, cat_smooth=10.0,
                  cat_l2=10.0, min_data_per_group=100,
                  max_cat_threshold=32, cat_code_order="auto", monotonic_cst=None, interaction_cst=None,
@@ -59,6 +61,7 @@ class BaseBoost(BaseEstimator):
         self.colsample_bynode = colsample_bynode
         self.max_bin = max_bin
         self.objective = objective
+        self.eval_metric = eval_metric
         self.n_iter_no_change = n_iter_no_change
         self.validation_fraction = validation_fraction
         self.tol = tol
@@ -83,23 +86,45 @@ class BaseBoost(BaseEstimator):
         return tags
 
     # ------------------------------------------------------------------ fit
-    def fit(self, X, y, sample_weight=None, eval_set=None):
-        """Fit on (X, y); ``eval_set`` is a list of (X, y) pairs scored every round (the last one
-        drives early stopping when ``n_iter_no_change`` is set)."""
+    def fit(self, X, y, sample_weight=None, eval_set=None, eval_sample_weight=None, callbacks=None):
+        """Fit on (X, y).
+
+        ``eval_set``: a list of (X, y) pairs scored every round with ``eval_metric`` into
+        ``evals_result_`` (sets "validation_0", "validation_1", ...). With ``n_iter_no_change`` the
+        last metric on the last set decides early stopping (XGBoost's rule); without an eval_set a
+        held-out ``validation_fraction`` of (X, y), weights included, is that set ("validation").
+
+        ``eval_sample_weight``: a list aligned with ``eval_set``, each entry None or one weight per row
+        of that set; every metric of that set is weighted by it.
+
+        ``callbacks``: callables ``cb(iteration, evals_result)`` run after every round (iteration
+        from 0; evals_result: the ``evals_result_`` so far). One returning True stops training after
+        that round: the model keeps every round grown, or the best one when early stopping is on.
+        Callbacks are not parameters and are not stored in the model file.
+        """
         validate_params(self)
         X, y = check_fit_X_y(self, X, y, classifier=self._is_classifier)
         sw = check_weights(sample_weight, X)
         y = self._encode_y(y)
         loss = self._make_loss()
-        evals = [(f"validation_{i}", check_predict_X(self, Xv), self._encode_y(np.asarray(yv), fitted=True))
-                 for i, (Xv, yv) in enumerate(check_eval_set(eval_set))]
+        task = "regression" if not self._is_classifier else "binary" if self.n_classes_ == 2 else "multiclass"
+        metrics = resolve_metrics(self.eval_metric, loss, task)
+        pairs = check_eval_set(eval_set)
+        weights = _eval_weights(eval_sample_weight, len(pairs))
+        evals = []
+        for i, ((Xv, yv), wv) in enumerate(zip(pairs, weights)):
+            Xv = check_predict_X(self, Xv)
+            evals.append((f"validation_{i}", Xv, self._encode_y(np.asarray(yv), fitted=True),
+                          check_weights(wv, Xv)))
+        callbacks = _checked_callbacks(callbacks)
         rng = check_random_state(self.random_state)
         early = self.n_iter_no_change is not None
         if early and not evals:
-            X, y, sw, Xv, yv = self._hold_out(X, y, sw, rng)
-            evals = [("validation", Xv, yv)]
+            X, y, sw, Xv, yv, swv = self._hold_out(X, y, sw, rng)
+            evals = [("validation", Xv, yv, swv)]
+        self._custom_eval_metric = any(callable(m) for m in _metric_items(self.eval_metric))
         with numba_threads(self.n_jobs):
-            self._boost(X, y, sw, loss, evals, rng, early)
+            self._boost(X, y, sw, loss, evals, rng, early, metrics, task, callbacks)
         return self
 
     def _hold_out(self, X, y, sw, rng):
@@ -109,30 +134,30 @@ class BaseBoost(BaseEstimator):
         parts = train_test_split(X, y, *(() if sw is None else (sw,)), test_size=frac,
                                  stratify=stratify, random_state=seed)
         X_tr, X_v, y_tr, y_v = parts[:4]
-        sw_tr = None if sw is None else parts[4]
-        return X_tr, y_tr, sw_tr, X_v, y_v
+        sw_tr, sw_v = (None, None) if sw is None else parts[4:6]
+        return X_tr, y_tr, sw_tr, X_v, y_v, sw_v
 
-    def _boost(self, X, y, sw, loss, evals, rng, early):
+    def _boost(self, X, y, sw, loss, evals, rng, early, metrics, task, callbacks):
         t_start = time.perf_counter()
         n, d = X.shape
         X, categorical = encode_categoricals(self, X, y, sw, rng, getattr(self, "n_classes_", 0))
         stats = self._schema.target_stats
         if stats is not None:
-            evals = [(name, stats.transform(Xv), yv) for name, Xv, yv in evals]
+            evals = [(name, stats.transform(Xv), yv, wv) for name, Xv, yv, wv in evals]
         self._code_order = self._resolve_code_order(categorical)
         # a bin per category, ordered codes too: the code-order scan splits them in order as well
         mapper = BinMapper(self.max_bin, random_state=rng.randint(np.iinfo(np.int32).max),
                            max_cat_bins=self.max_cat_bins)
         Xb = mapper.fit(X, sw, categorical=categorical).transform(X)
         categories = Categories.from_mapper(mapper)
-        eval_binned = [(name, mapper.transform(Xv), yv) for name, Xv, yv in evals]
+        eval_binned = [(name, mapper.transform(Xv), yv, wv) for name, Xv, yv, wv in evals]
         t_binning = time.perf_counter() - t_start
         K = loss.n_outputs(getattr(self, "n_classes_", None))
         baseline = loss.baseline(y, sw)
         raw = np.empty((n, K))
         raw[:] = baseline
         eval_raw = []
-        for _, Xbv, _ in eval_binned:
+        for _, Xbv, _, _ in eval_binned:
             r = np.empty((Xbv.shape[1], K))  # tiles: (n_tiles, n_rows, TILE)
             r[:] = baseline
             eval_raw.append(r)
@@ -146,8 +171,11 @@ class BaseBoost(BaseEstimator):
         n_cols = d if self.colsample_bytree >= 1.0 else max(1, int(self.colsample_bytree * d))
         all_features = np.arange(d, dtype=np.int64)
         trees, outputs = [], []
-        history = {name: {loss.metric_name: []} for name, _, _ in eval_binned}
+        history = {name: {m.name: [] for m in metrics} for name, _, _, _ in eval_binned}
+        stopper = metrics[-1]  # XGBoost's rule: the last metric on the last eval set
+        sign = -1.0 if stopper.higher_is_better else 1.0  # scores compared as losses (lower is better)
         best_score, best_iter = np.inf, 0
+        stop = False
         timers = {"binning": t_binning, "gradients": 0.0, "scores": 0.0, "eval": 0.0}
         for it in range(self.n_estimators):
             t0 = time.perf_counter()
@@ -179,12 +207,14 @@ class BaseBoost(BaseEstimator):
             round_forest = Forest.from_trees(round_trees, np.arange(K), categories)
             if rows is not None:
                 forest_add_binned(round_forest, Xb, mapper.missing_bin_, raw, 0, K)
-            for (name, Xbv, yv), r in zip(eval_binned, eval_raw):
+            for (name, Xbv, yv, wv), r in zip(eval_binned, eval_raw):
                 forest_add_binned(round_forest, Xbv, mapper.missing_bin_, r, 0, K)
-                history[name][loss.metric_name].append(loss.metric(yv, r, None))
+                pred = None if all(m.raw for m in metrics) else predictions(loss, r, task)
+                for m in metrics:
+                    history[name][m.name].append(m(yv, r if m.raw else pred, wv))
             timers["eval"] += time.perf_counter() - t0
             if eval_binned:
-                score = history[eval_binned[-1][0]][loss.metric_name][-1]
+                score = sign * history[eval_binned[-1][0]][stopper.name][-1]
                 if score < best_score - self.tol:
                     best_score, best_iter = score, it
             if self.verbose and (it % self.verbose == 0 or it == self.n_estimators - 1):
@@ -193,10 +223,16 @@ class BaseBoost(BaseEstimator):
                 print(f"[{it}] {metrics}  elapsed {time.perf_counter() - t_start:.2f}s", flush=True)
             if self._iteration_callback is not None:
                 self._iteration_callback(it, self.n_estimators, history)
+            for cb in callbacks:
+                stop = bool(cb(it, history)) or stop
+            if stop:
+                if self.verbose:
+                    print(f"Stopping: a callback asked to stop after round {it}", flush=True)
+                break
             if early and it - best_iter >= self.n_iter_no_change:
                 if self.verbose:
                     print(f"Stopping: no improvement in {self.n_iter_no_change} rounds; best round "
-                          f"{best_iter}, {loss.metric_name} {best_score:.6f}", flush=True)
+                          f"{best_iter}, {stopper.name} {sign * best_score:.6f}", flush=True)
                 break
         n_iter = best_iter + 1 if early else it + 1
         forest = Forest.from_trees(trees, outputs, categories)
@@ -292,8 +328,12 @@ class BaseBoost(BaseEstimator):
         custom = callable(params.get("objective"))  # GBDT has no objective parameter
         if custom:
             params["objective"] = None  # code is never stored; predictions only need the link
+        params["eval_metric"] = _storable_eval_metric(params["eval_metric"])
         state = {"params": params, "custom_objective": custom, "forest": self._forest.to_state(),
                  "baseline": np.asarray(self._baseline, dtype=np.float64), "n_outputs": int(self._n_outputs)}
+        if getattr(self, "_custom_eval_metric", False):
+            # written only when true, so files of models without one are those of older versions
+            state["custom_eval_metric"] = True
         for name in _MODEL_STATE_FIELDS:
             state[name] = getattr(self, name)
         if hasattr(self, "feature_names_in_"):
@@ -306,7 +346,7 @@ class BaseBoost(BaseEstimator):
 
     @classmethod
     def _from_model_state(cls, state):
-        allowed = _STATE_KEYS | {"feature_names_in_"} | set(cls._extra_state_keys)
+        allowed = _STATE_KEYS | {"feature_names_in_", "custom_eval_metric"} | set(cls._extra_state_keys)
         required = _STATE_KEYS | set(cls._extra_state_keys)
         if not required <= set(state) <= allowed:
             raise ValueError(f"model state fields do not match a {cls.__name__}: missing "
@@ -342,6 +382,10 @@ class BaseBoost(BaseEstimator):
             raise ValueError("best_iteration_ must be None or a round of the model")
         est.best_iteration_ = best
         est.evals_result_ = _checked_history(state["evals_result_"])
+        if state.get("custom_eval_metric", False) is not False:
+            if state["custom_eval_metric"] is not True:
+                raise ValueError("custom_eval_metric must be true when present")
+            est._custom_eval_metric = True
         est._make_loss()  # the objective must be one this estimator knows
         if "feature_names_in_" in state:
             names = np.asarray(state["feature_names_in_"], dtype=object)
@@ -363,6 +407,41 @@ class BaseBoost(BaseEstimator):
 
     def _restore_extra_state(self, state):
         pass
+
+
+def _metric_items(spec):
+    return [] if spec is None else list(spec) if isinstance(spec, (list, tuple)) else [spec]
+
+
+def _storable_eval_metric(spec):
+    """``eval_metric`` as the model file holds it: the names, without callables (code is never
+    stored), None when nothing is left; a tuple becomes a list."""
+    names = [m for m in _metric_items(spec) if not callable(m)]
+    if not names:
+        return None
+    return names[0] if isinstance(spec, str) else names
+
+
+def _eval_weights(eval_sample_weight, n_sets):
+    """One entry (None or weights) per eval set."""
+    if eval_sample_weight is None:
+        return [None] * n_sets
+    if not isinstance(eval_sample_weight, (list, tuple)):
+        raise ValueError("eval_sample_weight must be a list with one entry (None or weights) per eval_set "
+                         f"pair, got {type(eval_sample_weight).__name__}")
+    if len(eval_sample_weight) != n_sets:
+        raise ValueError(f"eval_sample_weight has {len(eval_sample_weight)} entries but eval_set has "
+                         f"{n_sets} pairs")
+    return list(eval_sample_weight)
+
+
+def _checked_callbacks(callbacks):
+    if callbacks is None:
+        return []
+    if callable(callbacks) or not isinstance(callbacks, (list, tuple)) \
+            or not all(callable(cb) for cb in callbacks):
+        raise ValueError("callbacks must be a list of callables cb(iteration, evals_result) -> bool | None")
+    return list(callbacks)
 
 
 def _checked_history(history):
