@@ -218,9 +218,9 @@ class BaseBoost(BaseEstimator):
                 if score < best_score - self.tol:
                     best_score, best_iter = score, it
             if self.verbose and (it % self.verbose == 0 or it == self.n_estimators - 1):
-                metrics = "  ".join(f"{name}-{m}: {v[-1]:.6f}" for name, hist in history.items()
-                                    for m, v in hist.items())
-                print(f"[{it}] {metrics}  elapsed {time.perf_counter() - t_start:.2f}s", flush=True)
+                shown = "  ".join(f"{name}-{m}: {v[-1]:.6f}" for name, hist in history.items()
+                                  for m, v in hist.items())
+                print(f"[{it}] {shown}  elapsed {time.perf_counter() - t_start:.2f}s", flush=True)
             if self._iteration_callback is not None:
                 self._iteration_callback(it, self.n_estimators, history)
             for cb in callbacks:
