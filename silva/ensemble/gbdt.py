@@ -137,8 +137,8 @@ class GBDTRegressor(RegressorMixin, RegressorOutputsMixin, _GBDTBase):
 
     Attributes
     ----------
-    n_features_in_, feature_names_in_, n_iter_, best_iteration_, evals_result_ (metric "rmse",
-    "absolute_error", "huber" or "quantile"), feature_importances_
+    n_features_in_, feature_names_in_, n_iter_, best_iteration_, evals_result_ (default metric
+    "rmse", "absolute_error", "huber" or "quantile"), feature_importances_
 
     Examples
     --------
@@ -204,7 +204,7 @@ class GBDTClassifier(ClassifierMixin, ClassifierOutputsMixin, _GBDTBase):
     Attributes
     ----------
     classes_, n_classes_, n_features_in_, feature_names_in_, n_iter_, best_iteration_, evals_result_
-    (metric "logloss" or "mlogloss"), feature_importances_
+    (default metric "logloss" or "mlogloss"), feature_importances_
 
     Examples
     --------
