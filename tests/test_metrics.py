@@ -131,3 +131,36 @@ def test_register_metric_refuses_taken_names():
     with pytest.raises(ValueError, match="tasks must be"):
         M.register_metric("brier", M.rmse, higher_is_better=False, tasks=("ranking",))
     assert "mad" not in M.metric_names() and "brier" not in M.metric_names()
+
+
+def _xgboost_metric(name, objective, y, margin, w, **params):
+    """XGBoost's value of metric ``name`` for predictions given as margins (a booster of no trees
+    predicts its base_margin)."""
+    xgb = pytest.importorskip("xgboost")
+    data = xgb.DMatrix(np.zeros((y.size, 1)), label=y, weight=w, base_margin=margin)
+    booster = xgb.train({"objective": objective, "eval_metric": name, **params}, data, num_boost_round=0)
+    return float(booster.eval(data).split(":")[-1])
+
+
+def test_metrics_equal_xgboosts_on_the_same_predictions(weights):
+    """XGBoost computes in float32: equal to ~1e-7. Its aucpr interpolates between thresholds, so it is
+    not silva's aucpr (average precision) and is not compared."""
+    y, p = _binary()
+    p = np.clip(p, 0.05, 0.95)
+    logit = np.log(p / (1 - p))
+    for name, fn in (("auc", M.auc), ("logloss", M.logloss), ("error", M.error)):
+        want = _xgboost_metric(name, "binary:logistic", y, logit, weights)
+        assert fn(y, p, weights) == pytest.approx(want, rel=1e-6)
+
+    rng = np.random.default_rng(5)
+    target = rng.normal(size=400) + 3
+    pred = target + rng.normal(size=400)
+    for name, fn in (("rmse", M.rmse), ("mae", M.mae), ("mape", M.mape)):
+        want = _xgboost_metric(name, "reg:squarederror", target, pred, weights)
+        assert fn(target, pred, weights) == pytest.approx(want, rel=1e-6)
+
+    labels = rng.integers(0, 3, 400).astype(np.float64)
+    proba = rng.dirichlet(np.ones(3), 400)
+    for name, fn in (("mlogloss", M.mlogloss), ("merror", M.merror)):
+        want = _xgboost_metric(name, "multi:softprob", labels, np.log(proba), weights, num_class=3)
+        assert fn(labels, proba, weights) == pytest.approx(want, rel=1e-6)
