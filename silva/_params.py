@@ -158,6 +158,12 @@ def _check_criterion(name, value):
         raise ValueError(f"{name} must be a string naming a split criterion, got {value!r}")
 
 
+def _check_eval_metric(name, value):
+    from .metrics import check_eval_metric  # metric names live with the metrics
+
+    check_eval_metric(name, value)
+
+
 def _check_objective(name, value):
     # a named objective is checked against the task by silva/losses (get_loss)
     if not (value is None or isinstance(value, str) or callable(value)):
@@ -238,14 +244,15 @@ def with_added_param_defaults(params, cls):
     parameters added after it was written:
     ``categorical_features`` ("auto"), the constraints (None), ``cat_encoding`` ("set": the only
     encoding before it existed), ``max_cat_bins`` (None), ``cat_code_order`` (False: GBDT's files
-    before it had the parameter) and the objectives' parameters (their defaults)."""
+    before it had the parameter), the objectives' parameters (their defaults) and ``eval_metric`` (None:
+    the loss's metric)."""
     if not isinstance(params, dict):
         return params
     known = cls().get_params(deep=False)
     if "cat_encoding" in params:
         params = dict(params, cat_encoding=_loaded_cat_encoding(params["cat_encoding"]))
     added = {"categorical_features": "auto", "monotonic_cst": None, "interaction_cst": None,
-             "cat_encoding": "set", "max_cat_bins": None, "cat_code_order": False,
+             "cat_encoding": "set", "max_cat_bins": None, "cat_code_order": False, "eval_metric": None,
              "huber_delta": 1.0, "quantile_alpha": 0.5, "tweedie_variance_power": 1.5, "max_delta_step": None,
              "base_score": None}
     return {**{k: v for k, v in added.items() if k in known and k not in params}, **params}
@@ -724,13 +731,27 @@ PARAMS = {
         "model). None: no constraint.",
         _check_interaction_cst, ("interaction_constraints",),
     ),
-    # ------------------------------------------------------------ early stopping
+    # ------------------------------------------------------------ evaluation and early stopping
+    "eval_metric": Param(
+        _models("boost gbdt"), None, "str, callable, list of those, or None",
+        "Metrics recorded every round on each ``eval_set`` into ``evals_result_`` (under silva's name of "
+        "each). None: the loss's own metric. Names (XGBoost's and LightGBM's aliases taken): regression "
+        '"rmse", "mae", "mape"; two classes "logloss", "error" (class 1 when its probability is above '
+        '0.5), "auc", "aucpr" (average precision, as scikit-learn and LightGBM compute it); more classes '
+        '"mlogloss", "merror"; and the loss\'s own metric name. Metrics read predictions (regression), '
+        "the probability of class 1 (two classes) or the class probabilities, with ``y`` encoded "
+        "0, 1, ... as ``classes_``; the loss's own metric reads raw scores. A callable "
+        "``fn(y_true, y_pred[, sample_weight]) -> float`` (scikit-learn's convention; the eval weights "
+        "are passed as ``sample_weight=`` when given) is minimised unless it has an attribute "
+        "``higher_is_better = True``; it is recorded under its ``__name__`` and not stored in the model "
+        "file. Early stopping follows the last metric of the list (XGBoost's rule).",
+        _check_eval_metric, ("metric", "metrics"),
+    ),
     "n_iter_no_change": Param(
         _models("boost gbdt"), None, "int or None",
-        By(boost="Stop after this many rounds without improvement on the last ``eval_set`` (or on a "
-                 "held-out ``validation_fraction`` when no eval_set is given) and keep the best round.",
-           gbdt="Stop after this many rounds without improvement of the loss on the last ``eval_set`` (or "
-                "on a held-out ``validation_fraction`` when no eval_set is given) and keep the best round."),
+        "Stop after this many rounds without improvement of the last ``eval_metric`` on the last "
+        "``eval_set`` (or on a held-out ``validation_fraction`` when no eval_set is given: XGBoost's "
+        "rule) and keep the best round (``best_iteration_``).",
         dict(low=1, integer=True, allow_none=True), ("early_stopping_rounds", "early_stopping_round"),
     ),
     "validation_fraction": Param(
@@ -741,8 +762,8 @@ PARAMS = {
     ),
     "tol": Param(
         _models("boost gbdt"), By(boost=1e-7, gbdt=1e-4), "float",
-        By(boost="Least decrease of the validation metric that counts as an improvement.",
-           gbdt="Least decrease of the validation loss that counts as an improvement."),
+        "Least change of the early-stopping metric, in its direction (a decrease for losses, an "
+        "increase for auc and aucpr), that counts as an improvement.",
         dict(low=0), ("early_stopping_min_delta",),
     ),
     # ------------------------------------------------------------ run

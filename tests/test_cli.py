@@ -323,6 +323,25 @@ def test_param_json_values():
         cli.parse_value("[1, 0")
 
 
+def test_eval_metrics_from_the_command_line(tmp_path, capsys):
+    """LightGBM's ``metric`` name and a JSON list; the last metric drives early stopping."""
+    params = cli.parse_params(['metric=["auc", "binary_logloss"]', "early_stopping_rounds=3"],
+                              silva.BoostClassifier())
+    assert params == dict(eval_metric=["auc", "binary_logloss"], n_iter_no_change=3)
+    model_path = tmp_path / "m.json"
+    assert cli.main(["train", str(require("titanic")), "--target", "target", *PARAMS, "--param",
+                     'metric=["auc", "binary_logloss"]', "early_stopping_rounds=3", "--out", str(model_path),
+                     "--quiet"]) == 0
+    model = silva.load(model_path)
+    assert model.eval_metric == ["auc", "binary_logloss"]
+    assert set(model.evals_result_["validation_0"]) == {"auc", "logloss"}
+    assert model.best_iteration_ is not None
+    capsys.readouterr()
+    msg = error_of(capsys, ["train", require("titanic"), "--target", "target", *PARAMS, "--param", "metric=acc",
+                            "--out", tmp_path / "bad.json", "--quiet"])
+    assert "unknown eval_metric 'acc'; choose from [" in msg and "'auc'" in msg
+
+
 def test_task_inference():
     s = pd.Series
     assert cli.infer_task(s(np.linspace(0, 1, 50), name="y"))[0] == "regression"

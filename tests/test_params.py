@@ -104,6 +104,7 @@ BAD = {
     "max_cat_bins": [1, 65536, 2.5], "monotonic_cst": [[1, 2], "increasing", {"a": 2}, {0: 1}, [True], [1.0]],
     "interaction_cst": ["all", [0, 1], [[0, -1]], [[0.5]]], "n_iter_no_change": [0],
     "validation_fraction": [0.0, 1.0], "tol": [-1], "verbose": [-1, 0.5],
+    "eval_metric": [3, [], ["auc", 0.5]],
 }
 GOOD = {
     "monotonic_cst": [None, [1, 0, -1], (0,), np.array([1, -1]), {"age": 1, "income": -1}, [np.int8(1)]],
@@ -111,6 +112,7 @@ GOOD = {
     "max_bin": [2, 65535],
     "quantile_alpha": [0.5, [0.1, 0.5, 0.9], (0.05, 0.95), np.array([0.2, 0.8])],
     "base_score": [None, 0.5, -3.0],
+    "eval_metric": [None, "auc", ["rmse", "mae"], ("error", "logloss"), len],
 }
 
 

@@ -21,6 +21,7 @@ from .._engine.constraints import (InteractionConstraints, enforce_tree_monotone
 from .._engine.grower import TreeGrower
 from .._engine.predict import add_leaf_values, forest_add_binned, forest_predict_raw
 from .._engine.tree import Categories, Forest
+from ..metrics import predictions, resolve_metrics
 from ._categorical import check_encodings, encode_categoricals, ordered_features
 
 _MODEL_STATE_FIELDS = ("n_features_in_", "n_iter_", "best_iteration_", "evals_result_")
@@ -39,7 +40,8 @@ class BaseBoost(BaseEstimator):
     def __init__(self, *, n_estimators=100, learning_rate=0.1, max_depth=6, max_leaves=None,
                  grow_policy="depthwise", min_child_weight=1.0, min_samples_leaf=1, reg_lambda=1.0,
                  reg_alpha=0.0, gamma=0.0, subsample=1.0, colsample_bytree=1.0, colsample_bynode=1.0,
-                 max_bin=255, objective=None, n_iter_no_change=None, validation_fraction=None, tol=1e-7,
+                 max_bin=255, objective=None, eval_metric=None, n_iter_no_change=None,
+                 validation_fraction=None, tol=1e-7,
                  categorical_features="auto", cat_encoding="auto", max_cat_bins=None, cat_smooth=10.0,
                  cat_l2=10.0, min_data_per_group=100,
                  max_cat_threshold=32, cat_code_order="auto", monotonic_cst=None, interaction_cst=None,
@@ -59,6 +61,7 @@ class BaseBoost(BaseEstimator):
         self.colsample_bynode = colsample_bynode
         self.max_bin = max_bin
         self.objective = objective
+        self.eval_metric = eval_metric
         self.n_iter_no_change = n_iter_no_change
         self.validation_fraction = validation_fraction
         self.tol = tol
@@ -85,15 +88,28 @@ class BaseBoost(BaseEstimator):
         return tags
 
     # ------------------------------------------------------------------ fit
-    def fit(self, X, y, sample_weight=None, eval_set=None, init_score=None, eval_init_score=None,
-            base_margin=None):
-        """Fit on (X, y); ``eval_set`` is a list of (X, y) pairs scored every round (the last one
-        drives early stopping when ``n_iter_no_change`` is set).
+    def fit(self, X, y, sample_weight=None, eval_set=None, eval_sample_weight=None, callbacks=None,
+            init_score=None, eval_init_score=None, base_margin=None):
+        """Fit on (X, y).
+
+        ``eval_set``: a list of (X, y) pairs scored every round with ``eval_metric`` into
+        ``evals_result_`` (sets "validation_0", "validation_1", ...). With ``n_iter_no_change`` the
+        last metric on the last set decides early stopping (XGBoost's rule); without an eval_set a
+        held-out ``validation_fraction`` of (X, y), weights included, is that set ("validation").
+
+        ``eval_sample_weight``: a list aligned with ``eval_set``, each entry None or one weight per row
+        of that set; every metric of that set is weighted by it.
+
+        ``callbacks``: callables ``cb(iteration, evals_result)`` run after every round (iteration
+        from 0; evals_result: the ``evals_result_`` so far). One returning True stops training after
+        that round: the model keeps every round grown, or the best one when early stopping is on.
+        Callbacks are not parameters and are not stored in the model file.
 
         ``init_score`` (XGBoost's ``base_margin``, either name): a raw score per row, shape (n,) or
         (n, n_outputs), that the trees start from instead of ``base_score`` (the model's own start is
         then 0: pass the same margins to ``predict(..., init_score=...)``). ``eval_init_score``: one
-        per eval set (None entries allowed)."""
+        per eval set (None entries allowed).
+        """
         validate_params(self)
         X, y = check_fit_X_y(self, X, y, classifier=self._is_classifier)
         sw = check_weights(sample_weight, X)
@@ -102,22 +118,27 @@ class BaseBoost(BaseEstimator):
         loss.check_target(y)
         K = loss.n_outputs(getattr(self, "n_classes_", None))
         margin = _margin(init_score, base_margin, X.shape[0], K, "init_score")
-        eval_pairs = check_eval_set(eval_set)
-        eval_margins = _eval_margins(eval_init_score, len(eval_pairs))
+        task = "regression" if not self._is_classifier else "binary" if self.n_classes_ == 2 else "multiclass"
+        metrics = resolve_metrics(self.eval_metric, loss, task)
+        pairs = check_eval_set(eval_set)
+        weights = _eval_weights(eval_sample_weight, len(pairs))
+        eval_margins = _eval_margins(eval_init_score, len(pairs))
         evals = []
-        for i, (Xv, yv) in enumerate(eval_pairs):
+        for i, ((Xv, yv), wv, mv) in enumerate(zip(pairs, weights, eval_margins)):
             Xv = check_predict_X(self, Xv)
             yv = self._encode_y(np.asarray(yv), fitted=True)
             loss.check_target(yv, f"eval_set[{i}]'s y")
-            evals.append((f"validation_{i}", Xv, yv,
-                          _margin(eval_margins[i], None, Xv.shape[0], K, f"eval_init_score[{i}]")))
+            evals.append((f"validation_{i}", Xv, yv, check_weights(wv, Xv),
+                          _margin(mv, None, Xv.shape[0], K, f"eval_init_score[{i}]")))
+        callbacks = _checked_callbacks(callbacks)
         rng = check_random_state(self.random_state)
         early = self.n_iter_no_change is not None
         if early and not evals:
-            X, y, sw, margin, Xv, yv, mv = self._hold_out(X, y, sw, margin, rng)
-            evals = [("validation", Xv, yv, mv)]
+            X, y, sw, margin, Xv, yv, swv, mv = self._hold_out(X, y, sw, margin, rng)
+            evals = [("validation", Xv, yv, swv, mv)]
+        self._custom_eval_metric = any(callable(m) for m in _metric_items(self.eval_metric))
         with numba_threads(self.n_jobs):
-            self._boost(X, y, sw, margin, loss, evals, rng, early)
+            self._boost(X, y, sw, margin, loss, evals, rng, early, metrics, task, callbacks)
         return self
 
     def _hold_out(self, X, y, sw, margin, rng):
@@ -128,11 +149,9 @@ class BaseBoost(BaseEstimator):
         parts = train_test_split(X, y, *extra, test_size=frac, stratify=stratify, random_state=seed)
         X_tr, X_v, y_tr, y_v = parts[:4]
         rest = iter(parts[4:])
-        sw_tr = None if sw is None else next(rest)
-        if sw is not None:
-            next(rest)  # the held-out rows' weights: the validation metric is unweighted, as before
+        sw_tr, sw_v = (None, None) if sw is None else (next(rest), next(rest))
         m_tr, m_v = (None, None) if margin is None else (next(rest), next(rest))
-        return X_tr, y_tr, sw_tr, m_tr, X_v, y_v, m_v
+        return X_tr, y_tr, sw_tr, m_tr, X_v, y_v, sw_v, m_v
 
     def _start_score(self, loss, y, sw, margin):
         """The model's own starting raw score: 0 with per-row margins, else ``base_score`` through the
@@ -145,20 +164,20 @@ class BaseBoost(BaseEstimator):
             return np.full(K, loss.link(base_score))
         return loss.baseline(y, sw)
 
-    def _boost(self, X, y, sw, margin, loss, evals, rng, early):
+    def _boost(self, X, y, sw, margin, loss, evals, rng, early, metrics, task, callbacks):
         t_start = time.perf_counter()
         n, d = X.shape
         X, categorical = encode_categoricals(self, X, y, sw, rng, getattr(self, "n_classes_", 0))
         stats = self._schema.target_stats
         if stats is not None:
-            evals = [(name, stats.transform(Xv), yv, mv) for name, Xv, yv, mv in evals]
+            evals = [(name, stats.transform(Xv), yv, wv, mv) for name, Xv, yv, wv, mv in evals]
         self._code_order = self._resolve_code_order(categorical)
         # a bin per category, ordered codes too: the code-order scan splits them in order as well
         mapper = BinMapper(self.max_bin, random_state=rng.randint(np.iinfo(np.int32).max),
                            max_cat_bins=self.max_cat_bins)
         Xb = mapper.fit(X, sw, categorical=categorical).transform(X)
         categories = Categories.from_mapper(mapper)
-        eval_binned = [(name, mapper.transform(Xv), yv) for name, Xv, yv, _ in evals]
+        eval_binned = [(name, mapper.transform(Xv), yv, wv) for name, Xv, yv, wv, _ in evals]
         t_binning = time.perf_counter() - t_start
         K = loss.n_outputs(getattr(self, "n_classes_", None))
         baseline = self._start_score(loss, y, sw, margin)
@@ -167,7 +186,7 @@ class BaseBoost(BaseEstimator):
         if margin is not None:
             raw += margin
         eval_raw = []
-        for (_, Xbv, _), (_, _, _, mv) in zip(eval_binned, evals):
+        for (_, Xbv, _, _), (_, _, _, _, mv) in zip(eval_binned, evals):
             r = np.empty((Xbv.shape[1], K))  # tiles: (n_tiles, n_rows, TILE)
             r[:] = baseline
             if mv is not None:
@@ -183,8 +202,11 @@ class BaseBoost(BaseEstimator):
         n_cols = d if self.colsample_bytree >= 1.0 else max(1, int(self.colsample_bytree * d))
         all_features = np.arange(d, dtype=np.int64)
         trees, outputs = [], []
-        history = {name: {loss.metric_name: []} for name, _, _ in eval_binned}
+        history = {name: {m.name: [] for m in metrics} for name, _, _, _ in eval_binned}
+        stopper = metrics[-1]  # XGBoost's rule: the last metric on the last eval set
+        sign = -1.0 if stopper.higher_is_better else 1.0  # scores compared as losses (lower is better)
         best_score, best_iter = np.inf, 0
+        stop = False
         timers = {"binning": t_binning, "gradients": 0.0, "scores": 0.0, "eval": 0.0}
         for it in range(self.n_estimators):
             t0 = time.perf_counter()
@@ -216,24 +238,32 @@ class BaseBoost(BaseEstimator):
             round_forest = Forest.from_trees(round_trees, np.arange(K), categories)
             if rows is not None:
                 forest_add_binned(round_forest, Xb, mapper.missing_bin_, raw, 0, K)
-            for (name, Xbv, yv), r in zip(eval_binned, eval_raw):
+            for (name, Xbv, yv, wv), r in zip(eval_binned, eval_raw):
                 forest_add_binned(round_forest, Xbv, mapper.missing_bin_, r, 0, K)
-                history[name][loss.metric_name].append(loss.metric(yv, r, None))
+                pred = None if all(m.raw for m in metrics) else predictions(loss, r, task)
+                for m in metrics:
+                    history[name][m.name].append(m(yv, r if m.raw else pred, wv))
             timers["eval"] += time.perf_counter() - t0
             if eval_binned:
-                score = history[eval_binned[-1][0]][loss.metric_name][-1]
+                score = sign * history[eval_binned[-1][0]][stopper.name][-1]
                 if score < best_score - self.tol:
                     best_score, best_iter = score, it
             if self.verbose and (it % self.verbose == 0 or it == self.n_estimators - 1):
-                metrics = "  ".join(f"{name}-{m}: {v[-1]:.6f}" for name, hist in history.items()
-                                    for m, v in hist.items())
-                print(f"[{it}] {metrics}  elapsed {time.perf_counter() - t_start:.2f}s", flush=True)
+                shown = "  ".join(f"{name}-{m}: {v[-1]:.6f}" for name, hist in history.items()
+                                  for m, v in hist.items())
+                print(f"[{it}] {shown}  elapsed {time.perf_counter() - t_start:.2f}s", flush=True)
             if self._iteration_callback is not None:
                 self._iteration_callback(it, self.n_estimators, history)
+            for cb in callbacks:
+                stop = bool(cb(it, history)) or stop
+            if stop:
+                if self.verbose:
+                    print(f"Stopping: a callback asked to stop after round {it}", flush=True)
+                break
             if early and it - best_iter >= self.n_iter_no_change:
                 if self.verbose:
                     print(f"Stopping: no improvement in {self.n_iter_no_change} rounds; best round "
-                          f"{best_iter}, {loss.metric_name} {best_score:.6f}", flush=True)
+                          f"{best_iter}, {stopper.name} {sign * best_score:.6f}", flush=True)
                 break
         n_iter = best_iter + 1 if early else it + 1
         forest = Forest.from_trees(trees, outputs, categories)
@@ -349,8 +379,12 @@ class BaseBoost(BaseEstimator):
         custom = callable(params.get("objective"))  # GBDT has no objective parameter
         if custom:
             params["objective"] = None  # code is never stored; predictions only need the link
+        params["eval_metric"] = _storable_eval_metric(params["eval_metric"])
         state = {"params": params, "custom_objective": custom, "forest": self._forest.to_state(),
                  "baseline": np.asarray(self._baseline, dtype=np.float64), "n_outputs": int(self._n_outputs)}
+        if getattr(self, "_custom_eval_metric", False):
+            # written only when true, so files of models without one are those of older versions
+            state["custom_eval_metric"] = True
         for name in _MODEL_STATE_FIELDS:
             state[name] = getattr(self, name)
         if hasattr(self, "feature_names_in_"):
@@ -363,7 +397,7 @@ class BaseBoost(BaseEstimator):
 
     @classmethod
     def _from_model_state(cls, state):
-        allowed = _STATE_KEYS | {"feature_names_in_"} | set(cls._extra_state_keys)
+        allowed = _STATE_KEYS | {"feature_names_in_", "custom_eval_metric"} | set(cls._extra_state_keys)
         required = _STATE_KEYS | set(cls._extra_state_keys)
         if not required <= set(state) <= allowed:
             raise ValueError(f"model state fields do not match a {cls.__name__}: missing "
@@ -399,6 +433,10 @@ class BaseBoost(BaseEstimator):
             raise ValueError("best_iteration_ must be None or a round of the model")
         est.best_iteration_ = best
         est.evals_result_ = _checked_history(state["evals_result_"])
+        if state.get("custom_eval_metric", False) is not False:
+            if state["custom_eval_metric"] is not True:
+                raise ValueError("custom_eval_metric must be true when present")
+            est._custom_eval_metric = True
         est._make_loss()  # the objective must be one this estimator knows
         if "feature_names_in_" in state:
             names = np.asarray(state["feature_names_in_"], dtype=object)
@@ -447,6 +485,41 @@ def _eval_margins(eval_init_score, n_sets):
         raise ValueError(f"eval_init_score must be a list with one entry (or None) per eval_set pair "
                          f"({n_sets}), got {type(eval_init_score).__name__}")
     return list(eval_init_score)
+
+
+def _metric_items(spec):
+    return [] if spec is None else list(spec) if isinstance(spec, (list, tuple)) else [spec]
+
+
+def _storable_eval_metric(spec):
+    """``eval_metric`` as the model file holds it: the names, without callables (code is never
+    stored), None when nothing is left; a tuple becomes a list."""
+    names = [m for m in _metric_items(spec) if not callable(m)]
+    if not names:
+        return None
+    return names[0] if isinstance(spec, str) else names
+
+
+def _eval_weights(eval_sample_weight, n_sets):
+    """One entry (None or weights) per eval set."""
+    if eval_sample_weight is None:
+        return [None] * n_sets
+    if not isinstance(eval_sample_weight, (list, tuple)):
+        raise ValueError("eval_sample_weight must be a list with one entry (None or weights) per eval_set "
+                         f"pair, got {type(eval_sample_weight).__name__}")
+    if len(eval_sample_weight) != n_sets:
+        raise ValueError(f"eval_sample_weight has {len(eval_sample_weight)} entries but eval_set has "
+                         f"{n_sets} pairs")
+    return list(eval_sample_weight)
+
+
+def _checked_callbacks(callbacks):
+    if callbacks is None:
+        return []
+    if callable(callbacks) or not isinstance(callbacks, (list, tuple)) \
+            or not all(callable(cb) for cb in callbacks):
+        raise ValueError("callbacks must be a list of callables cb(iteration, evals_result) -> bool | None")
+    return list(callbacks)
 
 
 def _checked_history(history):

@@ -137,8 +137,8 @@ class GBDTRegressor(RegressorMixin, RegressorOutputsMixin, _GBDTBase):
 
     Attributes
     ----------
-    n_features_in_, feature_names_in_, n_iter_, best_iteration_, evals_result_ (metric "rmse",
-    "absolute_error", "huber" or "quantile"), feature_importances_
+    n_features_in_, feature_names_in_, n_iter_, best_iteration_, evals_result_ (default metric
+    "rmse", "absolute_error", "huber" or "quantile"), feature_importances_
 
     Examples
     --------
@@ -152,7 +152,7 @@ class GBDTRegressor(RegressorMixin, RegressorOutputsMixin, _GBDTBase):
 
     def __init__(self, *, loss="squared_error", learning_rate=0.1, n_estimators=100, subsample=1.0,
                  max_depth=3, min_samples_split=2, min_samples_leaf=1, max_leaf_nodes=None,
-                 max_features=None, alpha=0.9, max_bin=255, n_iter_no_change=None,
+                 max_features=None, alpha=0.9, max_bin=255, eval_metric=None, n_iter_no_change=None,
                  validation_fraction=0.1, tol=1e-4, random_state=None, n_jobs=None, verbose=0,
                  categorical_features="auto", cat_encoding="auto", max_cat_bins=None, cat_code_order="auto",
                  monotonic_cst=None, interaction_cst=None):
@@ -167,6 +167,7 @@ class GBDTRegressor(RegressorMixin, RegressorOutputsMixin, _GBDTBase):
         self.max_features = max_features
         self.alpha = alpha
         self.max_bin = max_bin
+        self.eval_metric = eval_metric
         self.n_iter_no_change = n_iter_no_change
         self.validation_fraction = validation_fraction
         self.tol = tol
@@ -203,7 +204,7 @@ class GBDTClassifier(ClassifierMixin, ClassifierOutputsMixin, _GBDTBase):
     Attributes
     ----------
     classes_, n_classes_, n_features_in_, feature_names_in_, n_iter_, best_iteration_, evals_result_
-    (metric "logloss" or "mlogloss"), feature_importances_
+    (default metric "logloss" or "mlogloss"), feature_importances_
 
     Examples
     --------
@@ -217,7 +218,8 @@ class GBDTClassifier(ClassifierMixin, ClassifierOutputsMixin, _GBDTBase):
 
     def __init__(self, *, loss="log_loss", learning_rate=0.1, n_estimators=100, subsample=1.0,
                  max_depth=3, min_samples_split=2, min_samples_leaf=1, max_leaf_nodes=None,
-                 max_features=None, max_bin=255, n_iter_no_change=None, validation_fraction=0.1,
+                 max_features=None, max_bin=255, eval_metric=None, n_iter_no_change=None,
+                 validation_fraction=0.1,
                  tol=1e-4, random_state=None, n_jobs=None, verbose=0,
                  categorical_features="auto", cat_encoding="auto", max_cat_bins=None, cat_code_order="auto",
                  monotonic_cst=None, interaction_cst=None):
@@ -231,6 +233,7 @@ class GBDTClassifier(ClassifierMixin, ClassifierOutputsMixin, _GBDTBase):
         self.max_leaf_nodes = max_leaf_nodes
         self.max_features = max_features
         self.max_bin = max_bin
+        self.eval_metric = eval_metric
         self.n_iter_no_change = n_iter_no_change
         self.validation_fraction = validation_fraction
         self.tol = tol

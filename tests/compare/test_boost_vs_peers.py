@@ -190,6 +190,21 @@ def test_translation_of_shapes_and_sampling():
         T.to_lightgbm(dict(num_leaves=31))
 
 
+def test_translation_of_eval_metrics():
+    """The peers early-stop on silva's last metric: XGBoost's own rule; LightGBM's first metric."""
+    lg = T.to_lightgbm(dict(eval_metric=["binary_logloss", "auc", "aucpr"], n_iter_no_change=5))
+    assert lg["metric"] == ["average_precision", "binary_logloss", "auc"] and lg["first_metric_only"] is True
+    assert T.to_xgboost(dict(eval_metric=["mae", "rmse"]))["eval_metric"] == ["mae", "rmse"]
+    assert "metric" not in T.to_lightgbm(DEPTHWISE) and "eval_metric" not in T.to_xgboost(DEPTHWISE)
+    with pytest.raises(ValueError, match="xgboost has no metric equal to silva's 'aucpr'"):
+        T.to_xgboost(dict(eval_metric="aucpr"), strict=True)
+    with pytest.warns(T.TranslationWarning, match="lightgbm has no metric equal to silva's <built-in function len>"):
+        kw = T.to_lightgbm(dict(eval_metric=len))
+    assert "metric" not in kw
+    with pytest.raises(ValueError, match="eval_metric"):
+        T.to_sklearn(dict(eval_metric="auc"), strict=True)
+
+
 # ----------------------------------------------------------------- data helpers and small sets
 def test_to_numeric_codes():
     train = pd.DataFrame({"c": pd.Categorical(["b", None, "a"], categories=["a", "b", "z"]),

@@ -48,6 +48,7 @@ n_iter_no_change    early_stopping_round [5]       early_stopping_rounds [5]    
                                                                                   early_stopping=True
 validation_fraction - (pass an eval_set) [5]       - (pass an eval_set) [5]       validation_fraction
 tol                 early_stopping_min_delta       - [4]                          tol
+eval_metric         metric + first_metric_only [8] eval_metric [8]                - [4]
 random_state        random_state                   random_state                   random_state
 n_jobs              n_jobs (None -> physical cores) n_jobs (None -> physical)     - (use threadpoolctl) [6]
 verbose             verbose=-1 (always off)        verbosity=0 (always off)       verbose=0 (always off)
@@ -92,6 +93,10 @@ interaction_cst     interaction_constraints [7]    interaction_constraints [7]  
     training frame ``X`` is given. ``interaction_cst`` groups go to HGB as is; LightGBM and XGBoost take
     lists of lists, so "pairwise"/"no_interactions" are spelled out and the features listed in no group
     added as one more group (HGB's rule) when ``X`` is given, else the value is reported untranslated.
+[8] Metrics. silva's names (silva/metrics.py) become each peer's; early stopping follows silva's last
+    metric: XGBoost's rule too, while LightGBM gets that metric first with ``first_metric_only``.
+    Callables, and aucpr for XGBoost (whose aucpr interpolates; silva's is average precision), are
+    reported untranslated.
 
 Losses are the same in spirit, not to the last digit: e.g. for softmax XGBoost uses the hessian
 2 p (1 - p) and LightGBM K/(K-1) p (1 - p).
@@ -100,6 +105,7 @@ import os
 import warnings
 
 from silva import _params as _table
+from silva.metrics import canonical_metric
 
 __all__ = ["SILVA_DEFAULTS", "GAMMA_SCALE", "LIGHTGBM_MAX_LEAVES", "TranslationWarning",
            "silva_params", "untranslated", "to_lightgbm", "to_xgboost", "to_sklearn", "describe"]
@@ -137,7 +143,16 @@ _NO_EQUIVALENT = {
         "subsample": "HistGradientBoosting has no row subsampling",
         "colsample_bytree": "HistGradientBoosting has no per-tree column sampling",
         "objective": "a custom silva objective is not translated",
+        "eval_metric": "HistGradientBoosting early-stops on its loss or a scorer",
     },
+}
+# silva metric -> the peer's name (note [8])
+_PEER_METRICS = {
+    "lightgbm": {"rmse": "rmse", "mae": "l1", "mape": "mape", "logloss": "binary_logloss",
+                 "error": "binary_error", "auc": "auc", "aucpr": "average_precision",
+                 "mlogloss": "multi_logloss", "merror": "multi_error"},
+    "xgboost": {"rmse": "rmse", "mae": "mae", "mape": "mape", "logloss": "logloss", "error": "error",
+                "auc": "auc", "mlogloss": "mlogloss", "merror": "merror"},
 }
 
 
@@ -188,6 +203,11 @@ def untranslated(params, library, X=None):
                 _constraint(p, name, library, X)
             except ValueError as exc:
                 out.append((name, str(exc)))
+    if p["eval_metric"] is not None and library != "sklearn":
+        try:
+            _peer_metrics(p, library)
+        except ValueError as exc:
+            out.append(("eval_metric", str(exc)))
     if library in ("lightgbm", "sklearn") and _shape_note(p):
         out.append(("max_leaves", _shape_note(p)))
     if library == "sklearn" and p["max_bin"] > HGB_MAX_BINS:
@@ -304,7 +324,33 @@ def to_lightgbm(params=None, X=None, strict=False, **overrides):
         kw["early_stopping_round"] = p["n_iter_no_change"]
         kw["early_stopping_min_delta"] = p["tol"]
     _add_constraints(kw, p, "lightgbm", X)
+    _add_metrics(kw, p, "lightgbm")
     return kw
+
+
+def _peer_metrics(p, library):
+    """The peer's names of silva's ``eval_metric`` (note [8]); ValueError for one it lacks."""
+    spec = p["eval_metric"]
+    names = []
+    for item in (spec if isinstance(spec, (list, tuple)) else [spec]):
+        canon = None if callable(item) else _PEER_METRICS[library].get(canonical_metric(item))
+        if canon is None:
+            raise ValueError(f"{library} has no metric equal to silva's {item!r}")
+        names.append(canon)
+    return names
+
+
+def _add_metrics(kw, p, library):
+    if p["eval_metric"] is None:
+        return
+    try:
+        names = _peer_metrics(p, library)
+    except ValueError:
+        return  # reported by _report
+    if library == "xgboost":
+        kw["eval_metric"] = names
+    else:
+        kw.update(metric=[names[-1], *names[:-1]], first_metric_only=True)
 
 
 def _add_constraints(kw, p, library, X):
@@ -343,6 +389,7 @@ def to_xgboost(params=None, strict=False, X=None, **overrides):
     if p["n_iter_no_change"] is not None:
         kw["early_stopping_rounds"] = p["n_iter_no_change"]
     _add_constraints(kw, p, "xgboost", X)
+    _add_metrics(kw, p, "xgboost")
     return kw
 
 
