@@ -19,9 +19,13 @@ from ..data import BinMapper
 from .._engine.constraints import (InteractionConstraints, enforce_tree_monotone, resolve_monotonic_cst,
                                    storable_constraints)
 from .._engine.grower import TreeGrower
-from .._engine.predict import add_leaf_values, forest_add_binned, forest_predict_raw
+from .._engine.predict import add_leaf_values, forest_add_binned, forest_predict_raw, staged_raw
+from .._engine.routing import bitset_words
 from .._engine.tree import Categories, Forest
 from ._categorical import check_encodings, encode_categoricals, ordered_features
+from ._imbalance import class_weighted
+from ._resume import (adopt_category_maps, adopt_input, check_classes, fitted_rounds, joined_categories,
+                      old_trees, widened)
 
 _MODEL_STATE_FIELDS = ("n_features_in_", "n_iter_", "best_iteration_", "evals_result_")
 _STATE_KEYS = {"params", "custom_objective", "forest", "baseline", "n_outputs", "schema", *_MODEL_STATE_FIELDS}
@@ -43,7 +47,7 @@ class BaseBoost(BaseEstimator):
                  categorical_features="auto", cat_encoding="auto", max_cat_bins=None, cat_smooth=10.0,
                  cat_l2=10.0, min_data_per_group=100,
                  max_cat_threshold=32, cat_code_order="auto", monotonic_cst=None, interaction_cst=None,
-                 random_state=None, n_jobs=None, verbose=0):
+                 random_state=None, n_jobs=None, verbose=0, warm_start=False, scale_pos_weight=1.0):
         self.n_estimators = n_estimators
         self.learning_rate = learning_rate
         self.max_depth = max_depth
@@ -75,6 +79,8 @@ class BaseBoost(BaseEstimator):
         self.random_state = random_state
         self.n_jobs = n_jobs
         self.verbose = verbose
+        self.warm_start = warm_start
+        self.scale_pos_weight = scale_pos_weight
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -83,23 +89,48 @@ class BaseBoost(BaseEstimator):
         return tags
 
     # ------------------------------------------------------------------ fit
-    def fit(self, X, y, sample_weight=None, eval_set=None):
+    def fit(self, X, y, sample_weight=None, eval_set=None, init_model=None):
         """Fit on (X, y); ``eval_set`` is a list of (X, y) pairs scored every round (the last one
-        drives early stopping when ``n_iter_no_change`` is set)."""
+        drives early stopping when ``n_iter_no_change`` is set).
+
+        ``init_model``: a fitted model of this class, or the path of its model file, whose trees the
+        fit continues (``n_estimators`` rounds are added; XGBoost's ``xgb_model``, LightGBM's
+        ``init_model``). With ``warm_start=True`` a refit continues the estimator's own trees up to
+        ``n_estimators`` rounds in all. Either needs the same features (and classes); the model's
+        baseline, category codes and bins are kept (silva/ensemble/_resume.py).
+        """
         validate_params(self)
+        previous = fitted_rounds(self, init_model)
+        if previous is not None and previous.warm:
+            if self.n_estimators < previous.n_iter:
+                raise ValueError(f"n_estimators={self.n_estimators} must be larger or equal to n_iter_="
+                                 f"{previous.n_iter} when warm_start==True")
+            if self.n_estimators == previous.n_iter:
+                return self  # all rounds fitted already (scikit-learn's HistGradientBoosting)
+        X_in = X
         X, y = check_fit_X_y(self, X, y, classifier=self._is_classifier)
+        if previous is not None:
+            X = adopt_input(self, previous, X_in, X)
         sw = check_weights(sample_weight, X)
         y = self._encode_y(y)
+        if previous is not None:
+            check_classes(self, previous)
+        sw = class_weighted(self, y, sw)
         loss = self._make_loss()
         evals = [(f"validation_{i}", check_predict_X(self, Xv), self._encode_y(np.asarray(yv), fitted=True))
                  for i, (Xv, yv) in enumerate(check_eval_set(eval_set))]
         rng = check_random_state(self.random_state)
+        if previous is not None and previous.rng_states is not None:
+            rng = np.random.RandomState()
+            rng.set_state(previous.rng_states[0])  # the draws before the rounds repeat the first fit's
+        start_state = rng.get_state()
         early = self.n_iter_no_change is not None
         if early and not evals:
             X, y, sw, Xv, yv = self._hold_out(X, y, sw, rng)
             evals = [("validation", Xv, yv)]
         with numba_threads(self.n_jobs):
-            self._boost(X, y, sw, loss, evals, rng, early)
+            self._boost(X, y, sw, loss, evals, rng, early, previous)
+        self._rng_states = (start_state, rng.get_state())
         return self
 
     def _hold_out(self, X, y, sw, rng):
@@ -112,10 +143,11 @@ class BaseBoost(BaseEstimator):
         sw_tr = None if sw is None else parts[4]
         return X_tr, y_tr, sw_tr, X_v, y_v
 
-    def _boost(self, X, y, sw, loss, evals, rng, early):
+    def _boost(self, X, y, sw, loss, evals, rng, early, previous=None):
         t_start = time.perf_counter()
         n, d = X.shape
-        X, categorical = encode_categoricals(self, X, y, sw, rng, getattr(self, "n_classes_", 0))
+        X, categorical = encode_categoricals(self, X, y, sw, rng, getattr(self, "n_classes_", 0),
+                                             None if previous is None else previous.schema.target_stats)
         stats = self._schema.target_stats
         if stats is not None:
             evals = [(name, stats.transform(Xv), yv) for name, Xv, yv in evals]
@@ -123,19 +155,29 @@ class BaseBoost(BaseEstimator):
         # a bin per category, ordered codes too: the code-order scan splits them in order as well
         mapper = BinMapper(self.max_bin, random_state=rng.randint(np.iinfo(np.int32).max),
                            max_cat_bins=self.max_cat_bins)
-        Xb = mapper.fit(X, sw, categorical=categorical).transform(X)
-        categories = Categories.from_mapper(mapper)
+        mapper.fit(X, sw, categorical=categorical)
+        if previous is None:
+            categories = Categories.from_mapper(mapper)
+        else:
+            categories = joined_categories(previous.forest.categories,
+                                           adopt_category_maps(mapper, previous.forest.categories))
+        Xb = mapper.transform(X)
         eval_binned = [(name, mapper.transform(Xv), yv) for name, Xv, yv in evals]
         t_binning = time.perf_counter() - t_start
         K = loss.n_outputs(getattr(self, "n_classes_", None))
-        baseline = loss.baseline(y, sw)
-        raw = np.empty((n, K))
-        raw[:] = baseline
-        eval_raw = []
-        for _, Xbv, _ in eval_binned:
-            r = np.empty((Xbv.shape[1], K))  # tiles: (n_tiles, n_rows, TILE)
-            r[:] = baseline
-            eval_raw.append(r)
+        if previous is None:
+            baseline = loss.baseline(y, sw)
+            raw = np.empty((n, K))
+            raw[:] = baseline
+            eval_raw = []
+            for _, Xbv, _ in eval_binned:
+                r = np.empty((Xbv.shape[1], K))  # tiles: (n_tiles, n_rows, TILE)
+                r[:] = baseline
+                eval_raw.append(r)
+        else:  # the scores the fitted trees give, summed in tree order as one longer fit sums them
+            baseline = previous.baseline
+            raw = forest_predict_raw(previous.forest, X, K, baseline)
+            eval_raw = [forest_predict_raw(previous.forest, Xv, K, baseline) for _, Xv, _ in evals]
         g = np.empty((K, n), dtype=G_H_DTYPE)
         h = np.empty((K, n), dtype=G_H_DTYPE)
         monotonic, interaction = self._constraints(d, mapper.is_categorical_, K)
@@ -146,10 +188,20 @@ class BaseBoost(BaseEstimator):
         n_cols = d if self.colsample_bytree >= 1.0 else max(1, int(self.colsample_bytree * d))
         all_features = np.arange(d, dtype=np.int64)
         trees, outputs = [], []
+        n_old, n_rounds = 0, self.n_estimators
         history = {name: {loss.metric_name: []} for name, _, _ in eval_binned}
         best_score, best_iter = np.inf, 0
+        if previous is not None:
+            trees, outputs = old_trees(previous.forest, categories)
+            n_old = previous.n_iter
+            n_rounds = self.n_estimators if previous.warm else n_old + self.n_estimators
+            if previous.rng_states is not None:
+                rng.set_state(previous.rng_states[1])  # the rounds draw on from where the last fit's ended
+            if eval_binned:  # the fitted rounds are kept unless a new round scores better
+                best_score, best_iter = loss.metric(eval_binned[-1][2], eval_raw[-1], None), n_old - 1
+        n_words = bitset_words(categories.missing_bin + 1)
         timers = {"binning": t_binning, "gradients": 0.0, "scores": 0.0, "eval": 0.0}
-        for it in range(self.n_estimators):
+        for it in range(n_old, n_rounds):
             t0 = time.perf_counter()
             loss.gradients(y, raw, sw, g, h)
             timers["gradients"] += time.perf_counter() - t0
@@ -168,7 +220,7 @@ class BaseBoost(BaseEstimator):
                     # renewed leaf values (GBDT's line searches) were not seen by the grower's bounds
                     enforce_tree_monotone(tree, monotonic, mapper.missing_bin_ - 1)
                     values = tree["values"][leaf_ids, 0]
-                round_trees.append(tree)
+                round_trees.append(widened(tree, n_words))
                 t0 = time.perf_counter()
                 if rows is None:
                     add_leaf_values(raw[:, k], grower.si, starts, stops, values)
@@ -187,12 +239,12 @@ class BaseBoost(BaseEstimator):
                 score = history[eval_binned[-1][0]][loss.metric_name][-1]
                 if score < best_score - self.tol:
                     best_score, best_iter = score, it
-            if self.verbose and (it % self.verbose == 0 or it == self.n_estimators - 1):
+            if self.verbose and (it % self.verbose == 0 or it == n_rounds - 1):
                 metrics = "  ".join(f"{name}-{m}: {v[-1]:.6f}" for name, hist in history.items()
                                     for m, v in hist.items())
                 print(f"[{it}] {metrics}  elapsed {time.perf_counter() - t_start:.2f}s", flush=True)
             if self._iteration_callback is not None:
-                self._iteration_callback(it, self.n_estimators, history)
+                self._iteration_callback(it, n_rounds, history)
             if early and it - best_iter >= self.n_iter_no_change:
                 if self.verbose:
                     print(f"Stopping: no improvement in {self.n_iter_no_change} rounds; best round "
@@ -251,11 +303,43 @@ class BaseBoost(BaseEstimator):
         return values
 
     # ------------------------------------------------------------------ predict
-    def _raw_predict(self, X):
+    def _raw_predict(self, X, iteration_range=None):
         check_is_fitted(self, "_forest")
         X = check_predict_X(self, X)
+        begin, end = self._tree_range(iteration_range)
         with numba_threads(self.n_jobs):
-            return forest_predict_raw(self._forest, X, self._n_outputs, self._baseline)
+            return forest_predict_raw(self._forest, X, self._n_outputs, self._baseline, end, begin)
+
+    def _tree_range(self, iteration_range):
+        """The trees [begin, end) of rounds ``iteration_range=(a, b)``: a..b-1 (XGBoost's meaning; None or
+        (0, 0): every round kept). A round holds one tree per output (per class beyond two)."""
+        if iteration_range is None:
+            return 0, self._forest.n_trees
+        try:
+            a, b = iteration_range
+        except (TypeError, ValueError):
+            raise ValueError(f"iteration_range must be a pair (begin, end), got {iteration_range!r}") from None
+        if not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in (a, b)):
+            raise ValueError(f"iteration_range must hold integers, got {iteration_range!r}")
+        if (a, b) == (0, 0):
+            return 0, self._forest.n_trees
+        if not 0 <= a < b <= self.n_iter_:
+            raise ValueError(f"iteration_range=({a}, {b}) must satisfy 0 <= begin < end <= n_iter_="
+                             f"{self.n_iter_} (the rounds the model kept), or be (0, 0) for all rounds")
+        K = self._n_outputs
+        return int(a) * K, int(b) * K
+
+    def _staged_raw(self, X):
+        """Raw scores after each round kept; the thread count is set only while a round is summed."""
+        check_is_fitted(self, "_forest")
+        X = check_predict_X(self, X)
+        stages = staged_raw(self._forest, X, self._n_outputs, self._baseline, self._n_outputs)
+        while True:
+            with numba_threads(self.n_jobs):
+                raw = next(stages, None)
+            if raw is None:
+                return
+            yield raw
 
     @property
     def feature_importances_(self):

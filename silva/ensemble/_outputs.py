@@ -46,18 +46,43 @@ class ClassifierOutputsMixin:
             raise ValueError(f"eval_set y has labels not seen in training: {unknown[:5].tolist()}")
         return idx.astype(np.float64)
 
-    def decision_function(self, X):
-        """Raw margins: shape (n,) for two classes, (n, n_classes) otherwise."""
-        raw = self._raw_predict(X)
+    def _margins(self, raw):
         return raw[:, 0] if self._n_outputs == 1 else raw
 
-    def predict_proba(self, X):
-        raw = self._raw_predict(X)  # checks fitted-ness before the loss needs n_classes_
+    def decision_function(self, X, iteration_range=None):
+        """Raw margins: shape (n,) for two classes, (n, n_classes) otherwise. ``iteration_range=(a, b)``
+        sums the trees of rounds a..b-1 only (XGBoost's; (0, 0) or None: all rounds)."""
+        return self._margins(self._raw_predict(X, iteration_range))
+
+    def predict_proba(self, X, iteration_range=None):
+        """Class probabilities, shape (n, n_classes); ``iteration_range`` as in ``decision_function``."""
+        raw = self._raw_predict(X, iteration_range)  # checks fitted-ness before the loss needs n_classes_
         return self._make_loss().predict(raw)
 
-    def predict(self, X):
-        proba = self.predict_proba(X)
+    def predict(self, X, iteration_range=None, raw_score=False):
+        """Class labels; ``raw_score=True``: the raw margins instead (LightGBM's; as
+        ``decision_function``). ``iteration_range`` as in ``decision_function``."""
+        if raw_score:
+            return self.decision_function(X, iteration_range)
+        proba = self.predict_proba(X, iteration_range)
         return self.classes_[np.argmax(proba, axis=1)]
+
+    def staged_decision_function(self, X):
+        """Raw margins after each round (a generator; each round adds its trees to a running sum)."""
+        for raw in self._staged_raw(X):
+            yield self._margins(raw)
+
+    def staged_predict_proba(self, X):
+        """Class probabilities after each round (a generator)."""
+        loss = None
+        for raw in self._staged_raw(X):
+            loss = loss or self._make_loss()
+            yield loss.predict(raw)
+
+    def staged_predict(self, X):
+        """Class labels after each round (a generator)."""
+        for proba in self.staged_predict_proba(X):
+            yield self.classes_[np.argmax(proba, axis=1)]
 
     _extra_state_keys = ("classes_",)
 
@@ -82,8 +107,19 @@ class RegressorOutputsMixin:
             raise ValueError("y contains NaN or infinity; remove or impute those rows before fitting")
         return y
 
-    def predict(self, X):
-        return self._raw_predict(X)[:, 0]
+    def predict(self, X, iteration_range=None, raw_score=False):
+        """Predicted values; ``raw_score=True``: the raw scores before the objective's link (LightGBM's).
+        ``iteration_range=(a, b)`` sums the trees of rounds a..b-1 only (XGBoost's; (0, 0) or None: all
+        rounds)."""
+        raw = self._raw_predict(X, iteration_range)
+        return raw[:, 0] if raw_score else self._make_loss().predict(raw)[:, 0]
+
+    def staged_predict(self, X):
+        """Predicted values after each round (a generator; each round adds its trees to a running sum)."""
+        loss = None
+        for raw in self._staged_raw(X):
+            loss = loss or self._make_loss()
+            yield loss.predict(raw)[:, 0]
 
     def _restore_extra_state(self, state):
         if state["n_outputs"] != 1:
