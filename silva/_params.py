@@ -216,6 +216,22 @@ def storable_cat_encoding(params):
     return dict(params, cat_encoding=[[k if isinstance(k, str) else int(k), v] for k, v in spec.items()])
 
 
+def storable_class_weight(params):
+    """``params`` with a ``class_weight`` dict as the model file holds it: a list of [label, weight]
+    pairs (a file's dict keys are text, and labels may be numbers)."""
+    spec = params.get("class_weight")
+    if not isinstance(spec, dict):
+        return params
+    return dict(params, class_weight=[[k.item() if hasattr(k, "item") else k, float(v)] for k, v in spec.items()])
+
+
+def _loaded_class_weight(spec):
+    """The pairs ``storable_class_weight`` wrote, back as a dict; anything else is left to the check."""
+    if isinstance(spec, list) and all(isinstance(p, list) and len(p) == 2 for p in spec):
+        return {k: v for k, v in spec}
+    return spec
+
+
 def _loaded_cat_encoding(spec):
     """The pairs ``storable_cat_encoding`` wrote, back as a dict; anything else is left to the check."""
     if isinstance(spec, list) and all(isinstance(p, list) and len(p) == 2 and isinstance(p[0], (str, int))
@@ -225,7 +241,7 @@ def _loaded_cat_encoding(spec):
 
 
 def with_added_param_defaults(params, cls):
-    """A model file's params (``cat_encoding`` pairs back to a dict) completed with the defaults of
+    """A model file's params (``cat_encoding`` and ``class_weight`` pairs back to dicts) completed with the defaults of
     parameters added after it was written:
     ``categorical_features`` ("auto"), the constraints (None), ``cat_encoding`` ("set": the only
     encoding before it existed), ``max_cat_bins`` (None), ``cat_code_order`` (False: GBDT's files
@@ -236,6 +252,8 @@ def with_added_param_defaults(params, cls):
     known = cls().get_params(deep=False)
     if "cat_encoding" in params:
         params = dict(params, cat_encoding=_loaded_cat_encoding(params["cat_encoding"]))
+    if "class_weight" in params:
+        params = dict(params, class_weight=_loaded_class_weight(params["class_weight"]))
     added = {"categorical_features": "auto", "monotonic_cst": None, "interaction_cst": None,
              "cat_encoding": "set", "max_cat_bins": None, "cat_code_order": False, "warm_start": False,
              "scale_pos_weight": 1.0, "class_weight": None}

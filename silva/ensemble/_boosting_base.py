@@ -11,7 +11,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from .._dtypes import G_H_DTYPE, INDEX_DTYPE
-from .._params import storable_cat_encoding, validate_params, with_added_param_defaults
+from .._params import storable_cat_encoding, storable_class_weight, validate_params, with_added_param_defaults
 from .._schema import Schema
 from .._threads import numba_threads, resolve_n_jobs
 from .._validation import check_eval_set, check_fit_X_y, check_predict_X, check_weights
@@ -372,7 +372,7 @@ class BaseBoost(BaseEstimator):
     # ------------------------------------------------------------------ model state
     def _get_model_state(self):
         check_is_fitted(self, "_forest")
-        params = storable_cat_encoding(storable_constraints(self.get_params(deep=False)))
+        params = storable_class_weight(storable_cat_encoding(storable_constraints(self.get_params(deep=False))))
         custom = callable(params.get("objective"))  # GBDT has no objective parameter
         if custom:
             params["objective"] = None  # code is never stored; predictions only need the link
