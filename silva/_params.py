@@ -574,7 +574,8 @@ PARAMS = {
            other="Keep the fitted rounds and add rounds up to ``n_estimators`` in all (fit on the same "
                  "data; a smaller ``n_estimators`` than ``n_iter_`` is an error, an equal one fits nothing). "
                  "Same ``random_state``, same data: the rounds equal one longer fit's, with row and column "
-                 "sampling too. ``fit(init_model=...)`` continues another fitted model instead."),
+                 "sampling too (unless early stopping ended the first fit). ``fit(init_model=...)`` "
+                 "continues another fitted model instead."),
         _check_bool,
     ),
     "class_weight": Param(

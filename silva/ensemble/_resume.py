@@ -10,8 +10,12 @@ may be binned afresh: the trees hold raw thresholds.
 On the same data and ``random_state``, fitting 50 rounds and continuing 50 more gives the trees of
 one 100-round fit: the draws before the rounds (hold-out split, target-statistic seed, bin sample)
 repeat, and without row or column sampling the rounds draw nothing. ``warm_start`` also resumes the
-random stream where the last fit's rounds left it, so with sampling it too equals one fit; an
-``init_model`` has no stream to resume, and its later rounds draw other rows and columns.
+random stream where the last fit's rounds left it, so with sampling it too equals one fit (unless early
+stopping dropped rounds the stream had drawn for). An ``init_model`` has no stream to resume: its later
+rounds draw other rows and columns than one longer fit would. ``evals_result_`` holds the rounds of the
+latest fit only (XGBoost's); early stopping keeps the fitted rounds unless a new one scores better.
+Target statistics are re-estimated on the data of the continued fit with the first fit's seed: on the
+same data, the first fit's tables.
 """
 import copy
 from dataclasses import dataclass
