@@ -579,7 +579,7 @@ PARAMS = {
         _check_bool,
     ),
     "class_weight": Param(
-        _models("boost gbdt cart forest"), None,
+        _models("boost cart forest"), None,
         By(forest='dict, "balanced", "balanced_subsample" or None', other='dict, "balanced" or None'),
         By(cart='Weights of the classes, multiplying the sample weights ("balanced": inversely '
                 'proportional to the class frequencies).',

@@ -319,7 +319,7 @@ def test_imbalance_and_warm_start_params():
     assert cli.parse_params(["scale_pos_weight=3", "class_weight=balanced", "warm_start=true"],
                             silva.BoostClassifier()) == dict(scale_pos_weight=3, class_weight="balanced",
                                                              warm_start=True)
-    assert cli.parse_params(["class_weight=balanced"], silva.GBDTClassifier()) == dict(class_weight="balanced")
+    assert cli.parse_params(["warm_start=true"], silva.GBDTClassifier()) == dict(warm_start=True)
     with pytest.raises(cli.CLIError, match="unknown parameter 'class_weight'"):
         cli.parse_params(["class_weight=balanced"], silva.BoostRegressor())
 

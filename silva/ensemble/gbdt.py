@@ -221,7 +221,7 @@ class GBDTClassifier(ClassifierMixin, ClassifierOutputsMixin, _GBDTBase):
                  max_features=None, max_bin=255, n_iter_no_change=None, validation_fraction=0.1,
                  tol=1e-4, random_state=None, n_jobs=None, verbose=0,
                  categorical_features="auto", cat_encoding="auto", max_cat_bins=None, cat_code_order="auto",
-                 monotonic_cst=None, interaction_cst=None, warm_start=False, class_weight=None):
+                 monotonic_cst=None, interaction_cst=None, warm_start=False):
         self.loss = loss
         self.learning_rate = learning_rate
         self.n_estimators = n_estimators
@@ -245,7 +245,6 @@ class GBDTClassifier(ClassifierMixin, ClassifierOutputsMixin, _GBDTBase):
         self.monotonic_cst = monotonic_cst
         self.interaction_cst = interaction_cst
         self.warm_start = warm_start
-        self.class_weight = class_weight
 
     def _make_loss(self):
         return get_gb_loss(self.loss, self.n_classes_)

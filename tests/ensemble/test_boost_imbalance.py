@@ -58,8 +58,10 @@ def test_scale_pos_weight_is_close_to_xgboosts(binary):
     assert np.corrcoef(ours, theirs)[0, 1] > 0.95
 
 
-@pytest.mark.parametrize("cls", [silva.BoostClassifier, silva.GBDTClassifier])
-def test_class_weight_balanced_is_sklearns_weights(cls, binary):
+def test_class_weight_balanced_is_sklearns_weights(binary):
+    # GBDTClassifier has no class_weight: without regularisation, Friedman's leaf steps under extreme
+    # class weights grow unbounded on a few rows (it failed scikit-learn's check_class_weight_classifiers)
+    cls = silva.BoostClassifier
     X, y = binary
     params = dict(n_estimators=20, random_state=0)
     balanced = cls(class_weight="balanced", **params).fit(X, y)
