@@ -231,6 +231,22 @@ def storable_cat_encoding(params):
     return dict(params, cat_encoding=[[k if isinstance(k, str) else int(k), v] for k, v in spec.items()])
 
 
+def storable_class_weight(params):
+    """``params`` with a ``class_weight`` dict as the model file holds it: a list of [label, weight]
+    pairs (a file's dict keys are text, and labels may be numbers)."""
+    spec = params.get("class_weight")
+    if not isinstance(spec, dict):
+        return params
+    return dict(params, class_weight=[[k.item() if hasattr(k, "item") else k, float(v)] for k, v in spec.items()])
+
+
+def _loaded_class_weight(spec):
+    """The pairs ``storable_class_weight`` wrote, back as a dict; anything else is left to the check."""
+    if isinstance(spec, list) and all(isinstance(p, list) and len(p) == 2 for p in spec):
+        return {k: v for k, v in spec}
+    return spec
+
+
 def _loaded_cat_encoding(spec):
     """The pairs ``storable_cat_encoding`` wrote, back as a dict; anything else is left to the check."""
     if isinstance(spec, list) and all(isinstance(p, list) and len(p) == 2 and isinstance(p[0], (str, int))
@@ -240,21 +256,23 @@ def _loaded_cat_encoding(spec):
 
 
 def with_added_param_defaults(params, cls):
-    """A model file's params (``cat_encoding`` pairs back to a dict) completed with the defaults of
+    """A model file's params (``cat_encoding`` and ``class_weight`` pairs back to dicts) completed with the defaults of
     parameters added after it was written:
     ``categorical_features`` ("auto"), the constraints (None), ``cat_encoding`` ("set": the only
     encoding before it existed), ``max_cat_bins`` (None), ``cat_code_order`` (False: GBDT's files
-    before it had the parameter), the objectives' parameters (their defaults) and ``eval_metric`` (None:
-    the loss's metric)."""
+    before it had the parameter), the objectives' parameters (their defaults), ``eval_metric`` (None:
+    the loss's metric), ``warm_start`` (False), ``scale_pos_weight`` (1.0) and ``class_weight`` (None)."""
     if not isinstance(params, dict):
         return params
     known = cls().get_params(deep=False)
     if "cat_encoding" in params:
         params = dict(params, cat_encoding=_loaded_cat_encoding(params["cat_encoding"]))
+    if "class_weight" in params:
+        params = dict(params, class_weight=_loaded_class_weight(params["class_weight"]))
     added = {"categorical_features": "auto", "monotonic_cst": None, "interaction_cst": None,
              "cat_encoding": "set", "max_cat_bins": None, "cat_code_order": False, "eval_metric": None,
              "huber_delta": 1.0, "quantile_alpha": 0.5, "tweedie_variance_power": 1.5, "max_delta_step": None,
-             "base_score": None}
+             "base_score": None, "warm_start": False, "scale_pos_weight": 1.0, "class_weight": None}
     return {**{k: v for k, v in added.items() if k in known and k not in params}, **params}
 
 
@@ -604,17 +622,32 @@ PARAMS = {
         "rows, or the total integer weight when that is larger).", _check_max_samples,
     ),
     "warm_start": Param(
-        _models("forest"), False, "bool",
-        "Keep the fitted trees and add trees up to ``n_estimators`` (fit on the same data).", _check_bool,
+        _models("boost gbdt forest"), False, "bool",
+        By(forest="Keep the fitted trees and add trees up to ``n_estimators`` (fit on the same data).",
+           other="Keep the fitted rounds and add rounds up to ``n_estimators`` in all (fit on the same "
+                 "data; a smaller ``n_estimators`` than ``n_iter_`` is an error, an equal one fits nothing). "
+                 "Same ``random_state``, same data: the rounds equal one longer fit's, with row and column "
+                 "sampling too (unless early stopping ended the first fit). ``fit(init_model=...)`` "
+                 "continues another fitted model instead."),
+        _check_bool,
     ),
     "class_weight": Param(
-        _models("cart forest"), None,
-        By(cart='dict, "balanced" or None', forest='dict, "balanced", "balanced_subsample" or None'),
+        _models("boost cart forest"), None,
+        By(forest='dict, "balanced", "balanced_subsample" or None', other='dict, "balanced" or None'),
         By(cart='Weights of the classes, multiplying the sample weights ("balanced": inversely '
                 'proportional to the class frequencies).',
            forest='Weights of the classes, multiplying the rows\' weights; "balanced_subsample" computes '
-                  'the "balanced" weights on each tree\'s bootstrap sample.'),
+                  'the "balanced" weights on each tree\'s bootstrap sample.',
+           other='Weights of the classes, multiplying the sample weights ("balanced": inversely '
+                 'proportional to the class frequencies, scikit-learn\'s ``compute_sample_weight``).'),
         _check_class_weight, tasks="classifier",
+    ),
+    "scale_pos_weight": Param(
+        _models("boost"), 1.0, "float",
+        "Weight of the rows of the positive class (``classes_[1]``) relative to the others, multiplying "
+        "the sample weights (XGBoost's; e.g. negatives / positives for imbalanced data). Binary "
+        "classification only: another value than 1 raises a ValueError for regression and multiclass.",
+        dict(low=0, low_open=True),
     ),
     # ------------------------------------------------------------ bins and categories
     "max_bin": Param(

@@ -315,6 +315,15 @@ def test_param_aliases_resolve_per_model():
         cli.parse_params(["alpha=0.5", "reg_alpha=0.1"], silva.BoostClassifier())
 
 
+def test_imbalance_and_warm_start_params():
+    assert cli.parse_params(["scale_pos_weight=3", "class_weight=balanced", "warm_start=true"],
+                            silva.BoostClassifier()) == dict(scale_pos_weight=3, class_weight="balanced",
+                                                             warm_start=True)
+    assert cli.parse_params(["warm_start=true"], silva.GBDTClassifier()) == dict(warm_start=True)
+    with pytest.raises(cli.CLIError, match="unknown parameter 'class_weight'"):
+        cli.parse_params(["class_weight=balanced"], silva.BoostRegressor())
+
+
 def test_param_json_values():
     assert cli.parse_value("[1, 0, -1]") == [1, 0, -1]
     assert cli.parse_value('{"age": 1}') == {"age": 1}

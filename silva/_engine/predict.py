@@ -287,25 +287,42 @@ def add_leaf_values(raw, sample_indices, leaf_starts, leaf_stops, leaf_values):
             raw[sample_indices[pos]] += leaf_values[j]
 
 
-def forest_predict_raw(forest, X, n_outputs, baseline, t_end=None):
-    """Raw scores (n_samples, n_outputs) of ``X`` from the baseline plus trees [0, t_end)."""
+def forest_predict_raw(forest, X, n_outputs, baseline, t_end=None, t_begin=0):
+    """Raw scores (n_samples, n_outputs) of ``X`` from the baseline plus trees [t_begin, t_end)."""
     out = np.empty((X.shape[0], n_outputs), dtype=np.float64)
     out[:] = baseline
     t_end = forest.n_trees if t_end is None else t_end
+    _add_trees(forest, pack_forest(forest), X, out, t_begin, t_end)
+    return out
+
+
+def staged_raw(forest, X, n_outputs, baseline, trees_per_stage):
+    """Raw scores after each stage of ``trees_per_stage`` trees (a boosting round): one running sum to
+    which each stage adds its trees, so stage i equals ``forest_predict_raw(..., t_end=(i+1) * trees_per_stage)``
+    bit for bit (each row sums the trees in the same order)."""
+    out = np.empty((X.shape[0], n_outputs), dtype=np.float64)
+    out[:] = baseline
+    packed = pack_forest(forest)
+    for t in range(0, forest.n_trees, trees_per_stage):
+        _add_trees(forest, packed, X, out, t, min(t + trees_per_stage, forest.n_trees))
+        yield out.copy()
+
+
+def _add_trees(forest, packed, X, out, t_begin, t_end):
+    """out[i, tree_output[t]] += leaf value of row i in tree t, for t in [t_begin, t_end)."""
     nd, cats = forest.nodes, forest.categories
     value = forest.value_column(0)
-    packed = pack_forest(forest)
     if packed is not None and not np.any(nd["cat_index"] >= 0):
-        predict_lockstep(X, *packed, forest.tree_offsets, forest.tree_output, value, 0, t_end, out)
-        return out
-    if packed is not None:
+        predict_lockstep(X, *packed, forest.tree_offsets, forest.tree_output, value, t_begin, t_end, out)
+    elif packed is not None:
         predict_packed(X, *packed, forest.cat_bins, cats.map_flat, cats.map_offsets, cats.missing_bin,
-                       forest.tree_offsets, forest.tree_output, value, np.zeros((0, 1)), 0, t_end, 256, out)
-        return out
-    predict_raw(X, nd["feature"], nd["threshold"], nd["missing_left"], nd["left"], nd["right"],
-                value, nd["cat_index"], forest.cat_bins, cats.is_categorical, cats.map_flat,
-                cats.map_offsets, cats.missing_bin, forest.tree_offsets, forest.tree_output, 0, t_end, out)
-    return out
+                       forest.tree_offsets, forest.tree_output, value, np.zeros((0, 1)), t_begin, t_end, 256,
+                       out)
+    else:
+        predict_raw(X, nd["feature"], nd["threshold"], nd["missing_left"], nd["left"], nd["right"],
+                    value, nd["cat_index"], forest.cat_bins, cats.is_categorical, cats.map_flat,
+                    cats.map_offsets, cats.missing_bin, forest.tree_offsets, forest.tree_output, t_begin, t_end,
+                    out)
 
 
 def forest_add_binned(forest, X_tiles, missing_bin, raw, t_begin, t_end):

@@ -11,7 +11,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from .._dtypes import G_H_DTYPE, INDEX_DTYPE
-from .._params import storable_cat_encoding, validate_params, with_added_param_defaults
+from .._params import storable_cat_encoding, storable_class_weight, validate_params, with_added_param_defaults
 from .._schema import Schema
 from .._threads import numba_threads, resolve_n_jobs
 from .._validation import check_eval_set, check_fit_X_y, check_predict_X, check_weights
@@ -19,10 +19,14 @@ from ..data import BinMapper
 from .._engine.constraints import (InteractionConstraints, enforce_tree_monotone, resolve_monotonic_cst,
                                    storable_constraints)
 from .._engine.grower import TreeGrower
-from .._engine.predict import add_leaf_values, forest_add_binned, forest_predict_raw
+from .._engine.predict import add_leaf_values, forest_add_binned, forest_predict_raw, staged_raw
+from .._engine.routing import bitset_words
 from .._engine.tree import Categories, Forest
 from ..metrics import predictions, resolve_metrics
 from ._categorical import check_encodings, encode_categoricals, ordered_features
+from ._imbalance import class_weighted
+from ._resume import (adopt_category_maps, adopt_input, check_classes, fitted_rounds, joined_categories,
+                      old_trees, widened)
 
 _MODEL_STATE_FIELDS = ("n_features_in_", "n_iter_", "best_iteration_", "evals_result_")
 _STATE_KEYS = {"params", "custom_objective", "forest", "baseline", "n_outputs", "schema", *_MODEL_STATE_FIELDS}
@@ -45,7 +49,8 @@ class BaseBoost(BaseEstimator):
                  categorical_features="auto", cat_encoding="auto", max_cat_bins=None, cat_smooth=10.0,
                  cat_l2=10.0, min_data_per_group=100,
                  max_cat_threshold=32, cat_code_order="auto", monotonic_cst=None, interaction_cst=None,
-                 max_delta_step=None, base_score=None, random_state=None, n_jobs=None, verbose=0):
+                 max_delta_step=None, base_score=None, random_state=None, n_jobs=None, verbose=0,
+                 warm_start=False, scale_pos_weight=1.0):
         self.n_estimators = n_estimators
         self.learning_rate = learning_rate
         self.max_depth = max_depth
@@ -80,6 +85,8 @@ class BaseBoost(BaseEstimator):
         self.random_state = random_state
         self.n_jobs = n_jobs
         self.verbose = verbose
+        self.warm_start = warm_start
+        self.scale_pos_weight = scale_pos_weight
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -89,7 +96,7 @@ class BaseBoost(BaseEstimator):
 
     # ------------------------------------------------------------------ fit
     def fit(self, X, y, sample_weight=None, eval_set=None, eval_sample_weight=None, callbacks=None,
-            init_score=None, eval_init_score=None, base_margin=None):
+            init_score=None, eval_init_score=None, base_margin=None, init_model=None):
         """Fit on (X, y).
 
         ``eval_set``: a list of (X, y) pairs scored every round with ``eval_metric`` into
@@ -109,11 +116,30 @@ class BaseBoost(BaseEstimator):
         (n, n_outputs), that the trees start from instead of ``base_score`` (the model's own start is
         then 0: pass the same margins to ``predict(..., init_score=...)``). ``eval_init_score``: one
         per eval set (None entries allowed).
+
+        ``init_model``: a fitted model of this class, or the path of its model file, whose trees the
+        fit continues (``n_estimators`` rounds are added; XGBoost's ``xgb_model``, LightGBM's
+        ``init_model``). With ``warm_start=True`` a refit continues the estimator's own trees up to
+        ``n_estimators`` rounds in all. Either needs the same features (and classes); the model's
+        baseline, category codes and bins are kept (silva/ensemble/_resume.py).
         """
         validate_params(self)
+        previous = fitted_rounds(self, init_model)
+        if previous is not None and previous.warm:
+            if self.n_estimators < previous.n_iter:
+                raise ValueError(f"n_estimators={self.n_estimators} must be larger or equal to n_iter_="
+                                 f"{previous.n_iter} when warm_start==True")
+            if self.n_estimators == previous.n_iter:
+                return self  # all rounds fitted already (scikit-learn's HistGradientBoosting)
+        X_in = X
         X, y = check_fit_X_y(self, X, y, classifier=self._is_classifier)
+        if previous is not None:
+            X = adopt_input(self, previous, X_in, X)
         sw = check_weights(sample_weight, X)
         y = self._encode_y(y)
+        if previous is not None:
+            check_classes(self, previous)
+        sw = class_weighted(self, y, sw)
         loss = self._make_loss()
         loss.check_target(y)
         K = loss.n_outputs(getattr(self, "n_classes_", None))
@@ -132,13 +158,18 @@ class BaseBoost(BaseEstimator):
                           _margin(mv, None, Xv.shape[0], K, f"eval_init_score[{i}]")))
         callbacks = _checked_callbacks(callbacks)
         rng = check_random_state(self.random_state)
+        if previous is not None and previous.rng_states is not None:
+            rng = np.random.RandomState()
+            rng.set_state(previous.rng_states[0])  # the draws before the rounds repeat the first fit's
+        start_state = rng.get_state()
         early = self.n_iter_no_change is not None
         if early and not evals:
             X, y, sw, margin, Xv, yv, swv, mv = self._hold_out(X, y, sw, margin, rng)
             evals = [("validation", Xv, yv, swv, mv)]
         self._custom_eval_metric = any(callable(m) for m in _metric_items(self.eval_metric))
         with numba_threads(self.n_jobs):
-            self._boost(X, y, sw, margin, loss, evals, rng, early, metrics, task, callbacks)
+            self._boost(X, y, sw, margin, loss, evals, rng, early, metrics, task, callbacks, previous)
+        self._rng_states = (start_state, rng.get_state())
         return self
 
     def _hold_out(self, X, y, sw, margin, rng):
@@ -164,10 +195,11 @@ class BaseBoost(BaseEstimator):
             return np.full(K, loss.link(base_score))
         return loss.baseline(y, sw)
 
-    def _boost(self, X, y, sw, margin, loss, evals, rng, early, metrics, task, callbacks):
+    def _boost(self, X, y, sw, margin, loss, evals, rng, early, metrics, task, callbacks, previous=None):
         t_start = time.perf_counter()
         n, d = X.shape
-        X, categorical = encode_categoricals(self, X, y, sw, rng, getattr(self, "n_classes_", 0))
+        X, categorical = encode_categoricals(self, X, y, sw, rng, getattr(self, "n_classes_", 0),
+                                             None if previous is None else previous.schema.target_stats)
         stats = self._schema.target_stats
         if stats is not None:
             evals = [(name, stats.transform(Xv), yv, wv, mv) for name, Xv, yv, wv, mv in evals]
@@ -175,23 +207,34 @@ class BaseBoost(BaseEstimator):
         # a bin per category, ordered codes too: the code-order scan splits them in order as well
         mapper = BinMapper(self.max_bin, random_state=rng.randint(np.iinfo(np.int32).max),
                            max_cat_bins=self.max_cat_bins)
-        Xb = mapper.fit(X, sw, categorical=categorical).transform(X)
-        categories = Categories.from_mapper(mapper)
+        mapper.fit(X, sw, categorical=categorical)
+        if previous is None:
+            categories = Categories.from_mapper(mapper)
+        else:
+            categories = joined_categories(previous.forest.categories,
+                                           adopt_category_maps(mapper, previous.forest.categories))
+        Xb = mapper.transform(X)
         eval_binned = [(name, mapper.transform(Xv), yv, wv) for name, Xv, yv, wv, _ in evals]
         t_binning = time.perf_counter() - t_start
         K = loss.n_outputs(getattr(self, "n_classes_", None))
-        baseline = self._start_score(loss, y, sw, margin)
-        raw = np.empty((n, K))
-        raw[:] = baseline
+        if previous is None:
+            baseline = self._start_score(loss, y, sw, margin)
+            raw = np.empty((n, K))
+            raw[:] = baseline
+            eval_raw = []
+            for _, Xbv, _, _ in eval_binned:
+                r = np.empty((Xbv.shape[1], K))  # tiles: (n_tiles, n_rows, TILE)
+                r[:] = baseline
+                eval_raw.append(r)
+        else:  # the scores the fitted trees give, summed in tree order as one longer fit sums them
+            baseline = previous.baseline
+            raw = forest_predict_raw(previous.forest, X, K, baseline)
+            eval_raw = [forest_predict_raw(previous.forest, Xv, K, baseline) for _, Xv, _, _, _ in evals]
         if margin is not None:
             raw += margin
-        eval_raw = []
-        for (_, Xbv, _, _), (_, _, _, _, mv) in zip(eval_binned, evals):
-            r = np.empty((Xbv.shape[1], K))  # tiles: (n_tiles, n_rows, TILE)
-            r[:] = baseline
+        for r, (_, _, _, _, mv) in zip(eval_raw, evals):
             if mv is not None:
                 r += mv
-            eval_raw.append(r)
         g = np.empty((K, n), dtype=G_H_DTYPE)
         h = np.empty((K, n), dtype=G_H_DTYPE)
         monotonic, interaction = self._constraints(d, mapper.is_categorical_, K)
@@ -202,13 +245,26 @@ class BaseBoost(BaseEstimator):
         n_cols = d if self.colsample_bytree >= 1.0 else max(1, int(self.colsample_bytree * d))
         all_features = np.arange(d, dtype=np.int64)
         trees, outputs = [], []
+        n_old, n_rounds = 0, self.n_estimators
         history = {name: {m.name: [] for m in metrics} for name, _, _, _ in eval_binned}
         stopper = metrics[-1]  # XGBoost's rule: the last metric on the last eval set
         sign = -1.0 if stopper.higher_is_better else 1.0  # scores compared as losses (lower is better)
         best_score, best_iter = np.inf, 0
         stop = False
+        if previous is not None:
+            trees, outputs = old_trees(previous.forest, categories)
+            n_old = previous.n_iter
+            n_rounds = self.n_estimators if previous.warm else n_old + self.n_estimators
+            if previous.rng_states is not None:
+                rng.set_state(previous.rng_states[1])  # the rounds draw on from where the last fit's ended
+            if eval_binned:  # the fitted rounds are kept unless a new round scores better
+                _, _, yv, wv = eval_binned[-1]
+                r = eval_raw[-1]
+                best_score = sign * stopper(yv, r if stopper.raw else predictions(loss, r, task), wv)
+                best_iter = n_old - 1
+        n_words = bitset_words(categories.missing_bin + 1)
         timers = {"binning": t_binning, "gradients": 0.0, "scores": 0.0, "eval": 0.0}
-        for it in range(self.n_estimators):
+        for it in range(n_old, n_rounds):
             t0 = time.perf_counter()
             loss.gradients(y, raw, sw, g, h)
             timers["gradients"] += time.perf_counter() - t0
@@ -227,7 +283,7 @@ class BaseBoost(BaseEstimator):
                     # renewed leaf values (GBDT's line searches) were not seen by the grower's bounds
                     enforce_tree_monotone(tree, monotonic, mapper.missing_bin_ - 1)
                     values = tree["values"][leaf_ids, 0]
-                round_trees.append(tree)
+                round_trees.append(widened(tree, n_words))
                 t0 = time.perf_counter()
                 if rows is None:
                     add_leaf_values(raw[:, k], grower.si, starts, stops, values)
@@ -248,12 +304,12 @@ class BaseBoost(BaseEstimator):
                 score = sign * history[eval_binned[-1][0]][stopper.name][-1]
                 if score < best_score - self.tol:
                     best_score, best_iter = score, it
-            if self.verbose and (it % self.verbose == 0 or it == self.n_estimators - 1):
+            if self.verbose and (it % self.verbose == 0 or it == n_rounds - 1):
                 shown = "  ".join(f"{name}-{m}: {v[-1]:.6f}" for name, hist in history.items()
                                   for m, v in hist.items())
                 print(f"[{it}] {shown}  elapsed {time.perf_counter() - t_start:.2f}s", flush=True)
             if self._iteration_callback is not None:
-                self._iteration_callback(it, self.n_estimators, history)
+                self._iteration_callback(it, n_rounds, history)
             for cb in callbacks:
                 stop = bool(cb(it, history)) or stop
             if stop:
@@ -336,13 +392,45 @@ class BaseBoost(BaseEstimator):
         return values
 
     # ------------------------------------------------------------------ predict
-    def _raw_predict(self, X, init_score=None, base_margin=None):
+    def _raw_predict(self, X, iteration_range=None, init_score=None, base_margin=None):
         check_is_fitted(self, "_forest")
         X = check_predict_X(self, X)
         margin = _margin(init_score, base_margin, X.shape[0], self._n_outputs, "init_score")
+        begin, end = self._tree_range(iteration_range)
         with numba_threads(self.n_jobs):
-            raw = forest_predict_raw(self._forest, X, self._n_outputs, self._baseline)
+            raw = forest_predict_raw(self._forest, X, self._n_outputs, self._baseline, end, begin)
         return raw if margin is None else raw + margin
+
+    def _tree_range(self, iteration_range):
+        """The trees [begin, end) of rounds ``iteration_range=(a, b)``: a..b-1 (XGBoost's meaning; None or
+        (0, 0): every round kept). A round holds one tree per output (per class beyond two)."""
+        if iteration_range is None:
+            return 0, self._forest.n_trees
+        try:
+            a, b = iteration_range
+        except (TypeError, ValueError):
+            raise ValueError(f"iteration_range must be a pair (begin, end), got {iteration_range!r}") from None
+        if not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in (a, b)):
+            raise ValueError(f"iteration_range must hold integers, got {iteration_range!r}")
+        if (a, b) == (0, 0):
+            return 0, self._forest.n_trees
+        if not 0 <= a < b <= self.n_iter_:
+            raise ValueError(f"iteration_range=({a}, {b}) must satisfy 0 <= begin < end <= n_iter_="
+                             f"{self.n_iter_} (the rounds the model kept), or be (0, 0) for all rounds")
+        K = self._n_outputs
+        return int(a) * K, int(b) * K
+
+    def _staged_raw(self, X):
+        """Raw scores after each round kept; the thread count is set only while a round is summed."""
+        check_is_fitted(self, "_forest")
+        X = check_predict_X(self, X)
+        stages = staged_raw(self._forest, X, self._n_outputs, self._baseline, self._n_outputs)
+        while True:
+            with numba_threads(self.n_jobs):
+                raw = next(stages, None)
+            if raw is None:
+                return
+            yield raw
 
     @property
     def feature_importances_(self):
@@ -375,7 +463,7 @@ class BaseBoost(BaseEstimator):
     # ------------------------------------------------------------------ model state
     def _get_model_state(self):
         check_is_fitted(self, "_forest")
-        params = storable_cat_encoding(storable_constraints(self.get_params(deep=False)))
+        params = storable_class_weight(storable_cat_encoding(storable_constraints(self.get_params(deep=False))))
         custom = callable(params.get("objective"))  # GBDT has no objective parameter
         if custom:
             params["objective"] = None  # code is never stored; predictions only need the link

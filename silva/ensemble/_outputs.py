@@ -46,19 +46,44 @@ class ClassifierOutputsMixin:
             raise ValueError(f"eval_set y has labels not seen in training: {unknown[:5].tolist()}")
         return idx.astype(np.float64)
 
-    def decision_function(self, X, init_score=None, base_margin=None):
-        """Raw margins: shape (n,) for two classes, (n, n_classes) otherwise. ``init_score`` /
-        ``base_margin``: the per-row margins the model was fitted on top of, if any."""
-        raw = self._raw_predict(X, init_score, base_margin)
+    def _margins(self, raw):
         return raw[:, 0] if self._n_outputs == 1 else raw
 
-    def predict_proba(self, X, init_score=None, base_margin=None):
-        raw = self._raw_predict(X, init_score, base_margin)  # checks fitted-ness before the loss needs n_classes_
+    def decision_function(self, X, iteration_range=None, init_score=None, base_margin=None):
+        """Raw margins: shape (n,) for two classes, (n, n_classes) otherwise. ``iteration_range=(a, b)``
+        sums the trees of rounds a..b-1 only (XGBoost's; (0, 0) or None: all rounds). ``init_score`` /
+        ``base_margin``: the per-row margins the model was fitted on top of, if any."""
+        return self._margins(self._raw_predict(X, iteration_range, init_score, base_margin))
+
+    def predict_proba(self, X, iteration_range=None, init_score=None, base_margin=None):
+        """Class probabilities, shape (n, n_classes); arguments as in ``decision_function``."""
+        raw = self._raw_predict(X, iteration_range, init_score, base_margin)  # fitted-ness checked first
         return self._make_loss().predict(raw)
 
-    def predict(self, X, init_score=None, base_margin=None):
-        proba = self.predict_proba(X, init_score, base_margin)
+    def predict(self, X, iteration_range=None, raw_score=False, init_score=None, base_margin=None):
+        """Class labels; ``raw_score=True``: the raw margins instead (LightGBM's; as
+        ``decision_function``). Other arguments as in ``decision_function``."""
+        if raw_score:
+            return self.decision_function(X, iteration_range, init_score, base_margin)
+        proba = self.predict_proba(X, iteration_range, init_score, base_margin)
         return self.classes_[np.argmax(proba, axis=1)]
+
+    def staged_decision_function(self, X):
+        """Raw margins after each round (a generator; each round adds its trees to a running sum)."""
+        for raw in self._staged_raw(X):
+            yield self._margins(raw)
+
+    def staged_predict_proba(self, X):
+        """Class probabilities after each round (a generator)."""
+        loss = None
+        for raw in self._staged_raw(X):
+            loss = loss or self._make_loss()
+            yield loss.predict(raw)
+
+    def staged_predict(self, X):
+        """Class labels after each round (a generator)."""
+        for proba in self.staged_predict_proba(X):
+            yield self.classes_[np.argmax(proba, axis=1)]
 
     _extra_state_keys = ("classes_",)
 
@@ -83,12 +108,25 @@ class RegressorOutputsMixin:
             raise ValueError("y contains NaN or infinity; remove or impute those rows before fitting")
         return y
 
-    def predict(self, X, init_score=None, base_margin=None):
-        """Predictions through the objective's link (exp for Poisson, Tweedie and gamma): shape (n,),
-        or (n, n_alphas) for a list of quantiles. ``init_score`` / ``base_margin``: the per-row raw
-        margins the model was fitted on top of, if any."""
-        out = self._make_loss().predict(self._raw_predict(X, init_score, base_margin))
+    def predict(self, X, iteration_range=None, raw_score=False, init_score=None, base_margin=None):
+        """Predicted values through the objective's link (exp for Poisson, Tweedie and gamma): shape
+        (n,), or (n, n_alphas) for a list of quantiles. ``raw_score=True``: the raw scores before the
+        link (LightGBM's). ``iteration_range=(a, b)`` sums the trees of rounds a..b-1 only (XGBoost's;
+        (0, 0) or None: all rounds). ``init_score`` / ``base_margin``: the per-row raw margins the
+        model was fitted on top of, if any."""
+        raw = self._raw_predict(X, iteration_range, init_score, base_margin)
+        return self._values(raw if raw_score else self._make_loss().predict(raw))
+
+    def _values(self, out):
+        """(n,) for one output; the columns of a list of quantiles stay columns."""
         return out[:, 0] if out.shape[1] == 1 and not getattr(self._make_loss(), "multi", False) else out
+
+    def staged_predict(self, X):
+        """Predicted values after each round (a generator; each round adds its trees to a running sum)."""
+        loss = None
+        for raw in self._staged_raw(X):
+            loss = loss or self._make_loss()
+            yield self._values(loss.predict(raw))
 
     def _restore_extra_state(self, state):
         expected = self._make_loss().n_outputs(None)

@@ -29,6 +29,30 @@ class BoostClassifier(ClassifierMixin, ClassifierOutputsMixin, BaseBoost):
     (2, 2)
     """
 
+    # BaseBoost's parameters and the classifier's own class_weight (scikit-learn reads the signature)
+    def __init__(self, *, n_estimators=100, learning_rate=0.1, max_depth=6, max_leaves=None,
+                 grow_policy="depthwise", min_child_weight=1.0, min_samples_leaf=1, reg_lambda=1.0,
+                 reg_alpha=0.0, gamma=0.0, subsample=1.0, colsample_bytree=1.0, colsample_bynode=1.0,
+                 max_bin=255, objective=None, eval_metric=None, n_iter_no_change=None, validation_fraction=None,
+                 tol=1e-7, categorical_features="auto", cat_encoding="auto", max_cat_bins=None, cat_smooth=10.0,
+                 cat_l2=10.0, min_data_per_group=100,
+                 max_cat_threshold=32, cat_code_order="auto", monotonic_cst=None, interaction_cst=None,
+                 max_delta_step=None, base_score=None, random_state=None, n_jobs=None, verbose=0,
+                 warm_start=False, scale_pos_weight=1.0, class_weight=None):
+        super().__init__(
+            n_estimators=n_estimators, learning_rate=learning_rate, max_depth=max_depth, max_leaves=max_leaves,
+            grow_policy=grow_policy, min_child_weight=min_child_weight, min_samples_leaf=min_samples_leaf,
+            reg_lambda=reg_lambda, reg_alpha=reg_alpha, gamma=gamma, subsample=subsample,
+            colsample_bytree=colsample_bytree, colsample_bynode=colsample_bynode, max_bin=max_bin,
+            objective=objective, eval_metric=eval_metric, n_iter_no_change=n_iter_no_change,
+            validation_fraction=validation_fraction, tol=tol, categorical_features=categorical_features,
+            cat_encoding=cat_encoding, max_cat_bins=max_cat_bins, cat_smooth=cat_smooth, cat_l2=cat_l2,
+            min_data_per_group=min_data_per_group, max_cat_threshold=max_cat_threshold,
+            cat_code_order=cat_code_order, monotonic_cst=monotonic_cst, interaction_cst=interaction_cst,
+            max_delta_step=max_delta_step, base_score=base_score, random_state=random_state, n_jobs=n_jobs,
+            verbose=verbose, warm_start=warm_start, scale_pos_weight=scale_pos_weight)
+        self.class_weight = class_weight
+
     def _make_loss(self):
         return get_loss(self.objective, self.n_classes_, params=self.get_params(deep=False))
 
@@ -66,7 +90,7 @@ class BoostRegressor(RegressorMixin, RegressorOutputsMixin, BaseBoost):
                  categorical_features="auto", cat_encoding="auto", max_cat_bins=None, cat_smooth=10.0,
                  cat_l2=10.0, min_data_per_group=100, max_cat_threshold=32, cat_code_order="auto",
                  monotonic_cst=None, interaction_cst=None, max_delta_step=None, base_score=None,
-                 random_state=None, n_jobs=None, verbose=0):
+                 random_state=None, n_jobs=None, verbose=0, warm_start=False, scale_pos_weight=1.0):
         super().__init__(
             n_estimators=n_estimators, learning_rate=learning_rate, max_depth=max_depth, max_leaves=max_leaves,
             grow_policy=grow_policy, min_child_weight=min_child_weight, min_samples_leaf=min_samples_leaf,
@@ -78,7 +102,7 @@ class BoostRegressor(RegressorMixin, RegressorOutputsMixin, BaseBoost):
             min_data_per_group=min_data_per_group, max_cat_threshold=max_cat_threshold,
             cat_code_order=cat_code_order, monotonic_cst=monotonic_cst, interaction_cst=interaction_cst,
             max_delta_step=max_delta_step, base_score=base_score, random_state=random_state, n_jobs=n_jobs,
-            verbose=verbose)
+            verbose=verbose, warm_start=warm_start, scale_pos_weight=scale_pos_weight)
         self.huber_delta = huber_delta
         self.quantile_alpha = quantile_alpha
         self.tweedie_variance_power = tweedie_variance_power

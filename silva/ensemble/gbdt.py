@@ -155,7 +155,7 @@ class GBDTRegressor(RegressorMixin, RegressorOutputsMixin, _GBDTBase):
                  max_features=None, alpha=0.9, max_bin=255, eval_metric=None, n_iter_no_change=None,
                  validation_fraction=0.1, tol=1e-4, random_state=None, n_jobs=None, verbose=0,
                  categorical_features="auto", cat_encoding="auto", max_cat_bins=None, cat_code_order="auto",
-                 monotonic_cst=None, interaction_cst=None):
+                 monotonic_cst=None, interaction_cst=None, warm_start=False):
         self.loss = loss
         self.learning_rate = learning_rate
         self.n_estimators = n_estimators
@@ -180,6 +180,7 @@ class GBDTRegressor(RegressorMixin, RegressorOutputsMixin, _GBDTBase):
         self.cat_code_order = cat_code_order
         self.monotonic_cst = monotonic_cst
         self.interaction_cst = interaction_cst
+        self.warm_start = warm_start
 
     def _make_loss(self):
         return get_gb_loss(self.loss, alpha=self.alpha)
@@ -222,7 +223,7 @@ class GBDTClassifier(ClassifierMixin, ClassifierOutputsMixin, _GBDTBase):
                  validation_fraction=0.1,
                  tol=1e-4, random_state=None, n_jobs=None, verbose=0,
                  categorical_features="auto", cat_encoding="auto", max_cat_bins=None, cat_code_order="auto",
-                 monotonic_cst=None, interaction_cst=None):
+                 monotonic_cst=None, interaction_cst=None, warm_start=False):
         self.loss = loss
         self.learning_rate = learning_rate
         self.n_estimators = n_estimators
@@ -246,6 +247,7 @@ class GBDTClassifier(ClassifierMixin, ClassifierOutputsMixin, _GBDTBase):
         self.cat_code_order = cat_code_order
         self.monotonic_cst = monotonic_cst
         self.interaction_cst = interaction_cst
+        self.warm_start = warm_start
 
     def _make_loss(self):
         return get_gb_loss(self.loss, self.n_classes_)
