@@ -19,9 +19,16 @@ def compute_metrics(estimator, X, y):
     task = task_of(estimator)
     if task == "regression":
         pred = estimator.predict(X)
-        return {"RMSE": float(np.sqrt(mean_squared_error(y, pred))),
-                "MAE": float(mean_absolute_error(y, pred)),
-                "R2": float(r2_score(y, pred)) if len(y) > 1 else float("nan")}
+        alphas = quantile_alphas(estimator)
+        if alphas is not None:
+            return _quantile_metrics(y, pred.reshape(len(y), -1), alphas)
+        out = {"RMSE": float(np.sqrt(mean_squared_error(y, pred))),
+               "MAE": float(mean_absolute_error(y, pred)),
+               "R2": float(r2_score(y, pred)) if len(y) > 1 else float("nan")}
+        deviance = _deviance(estimator, y, pred)
+        if deviance is not None:
+            out[deviance[0]] = deviance[1]
+        return out
     classes = estimator.classes_
     unseen = np.setdiff1d(np.unique(y), classes)
     if unseen.size:
@@ -38,6 +45,32 @@ def compute_metrics(estimator, X, y):
         out["mlogloss"] = float(log_loss(y, proba, labels=classes))
     out["accuracy"] = float(accuracy_score(y, pred))
     return out
+
+
+def quantile_alphas(estimator):
+    """The alphas of a quantile model (its prediction columns), else None."""
+    loss = estimator._make_loss() if hasattr(estimator, "_make_loss") else None
+    return None if getattr(loss, "name", None) != "quantile" else [float(a) for a in loss.alphas]
+
+
+def _quantile_metrics(y, pred, alphas):
+    from sklearn.metrics import mean_pinball_loss
+    out = {f"pinball@{a:g}": float(mean_pinball_loss(y, pred[:, k], alpha=a)) for k, a in enumerate(alphas)}
+    if len(alphas) > 1:
+        lo, hi = int(np.argmin(alphas)), int(np.argmax(alphas))
+        inside = (y >= pred[:, lo]) & (y <= pred[:, hi])
+        out[f"coverage {alphas[lo]:g}-{alphas[hi]:g}"] = float(np.mean(inside))
+    return out
+
+
+def _deviance(estimator, y, pred):
+    """(name, mean deviance) for the Poisson, gamma and Tweedie objectives, else None."""
+    from sklearn.metrics import mean_tweedie_deviance
+    loss = estimator._make_loss() if hasattr(estimator, "_make_loss") else None
+    power = {"poisson": 1.0, "gamma": 2.0, "tweedie": getattr(loss, "rho", None)}.get(getattr(loss, "name", None))
+    if power is None:
+        return None
+    return f"{loss.name} deviance", float(mean_tweedie_deviance(y, pred, power=power))
 
 
 def format_table(headers, rows):

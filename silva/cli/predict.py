@@ -4,7 +4,7 @@ import numpy as np
 from ._common import CLIError, _list, _one_line
 from ._data import _check_output_path, _features, load_model, read_table, write_table
 from ._estimator import target_array, task_of
-from ._report import compute_metrics, format_table
+from ._report import compute_metrics, format_table, quantile_alphas
 
 
 def _predict_error(exc, path):
@@ -25,7 +25,12 @@ def cmd_predict(args):
             out = pd.DataFrame({f"proba_{c}": proba[:, k] for k, c in enumerate(classes)})
             out["prediction"] = classes[np.argmax(proba, axis=1)]
         else:
-            out = pd.DataFrame({"prediction": est.predict(X)})
+            pred = est.predict(X)
+            alphas = quantile_alphas(est)
+            if pred.ndim == 2:  # a column per quantile
+                out = pd.DataFrame({f"quantile_{a:g}": pred[:, k] for k, a in enumerate(alphas)})
+            else:
+                out = pd.DataFrame({"prediction": pred})
     except (ValueError, TypeError) as exc:
         raise _predict_error(exc, args.data) from exc
     write_table(out, args.out)
