@@ -11,12 +11,13 @@ from ._schema import Schema, fit_convert, input_type
 FLOAT_DTYPES = (np.float64, np.float32)
 
 
-def check_fit_X_y(estimator, X, y, *, classifier):
-    """X as float32/float64 (NaN allowed as missing, inf refused), y 1-D. Frames and sparse input
-    are converted through a Schema, stored as ``estimator._schema`` (see silva/_schema.py)."""
+def check_fit_X_y(estimator, X, y, *, classifier, multi_output=False):
+    """X as float32/float64 (NaN allowed as missing, inf refused), y 1-D (or 2-D, one column per
+    output, with ``multi_output``). Frames and sparse input are converted through a Schema, stored as
+    ``estimator._schema`` (see silva/_schema.py)."""
     schema, X = fit_convert(X)
     X, y = validate_data(estimator, X, y, dtype=FLOAT_DTYPES, ensure_all_finite="allow-nan",
-                         y_numeric=not classifier)
+                         y_numeric=not classifier, multi_output=multi_output)
     estimator._schema = schema if schema is not None else Schema.for_array(X)
     if estimator._schema.feature_names is not None:
         estimator.feature_names_in_ = np.asarray(estimator._schema.feature_names, dtype=object)

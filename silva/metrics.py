@@ -225,6 +225,6 @@ def predictions(loss, raw, task):
     pred = loss.predict(raw)
     if task == "binary":
         return pred[:, 1]
-    if task == "regression" and pred.ndim == 2:
+    if task == "regression" and pred.ndim == 2 and pred.shape[1] == 1:
         return pred[:, 0]
     return pred

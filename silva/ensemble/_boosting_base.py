@@ -37,6 +37,7 @@ class BaseBoost(BaseEstimator):
     """Regularised second-order histogram boosting; subclasses pick the loss and the output."""
 
     _is_classifier = False
+    _multi_output = False  # whether y may be 2-D (one column per output)
     # Optional hook fn(iteration, n_estimators, history) called after every round (the command line's
     # progress bar); set on an instance, never a parameter.
     _iteration_callback = None
@@ -132,7 +133,7 @@ class BaseBoost(BaseEstimator):
             if self.n_estimators == previous.n_iter:
                 return self  # all rounds fitted already (scikit-learn's HistGradientBoosting)
         X_in = X
-        X, y = check_fit_X_y(self, X, y, classifier=self._is_classifier)
+        X, y = check_fit_X_y(self, X, y, classifier=self._is_classifier, multi_output=self._multi_output)
         if previous is not None:
             X = adopt_input(self, previous, X_in, X)
         sw = check_weights(sample_weight, X)

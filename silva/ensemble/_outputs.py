@@ -103,9 +103,20 @@ class RegressorOutputsMixin:
     """Float targets, ``predict`` = the single raw score."""
 
     def _encode_y(self, y, fitted=False):
+        """Float targets; a 2-D y (BoostRegressor) is one column per output, a single column as 1-D."""
         y = np.asarray(y, dtype=np.float64)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = y[:, 0]
+        if y.ndim > 2 or (y.ndim == 2 and not self._multi_output):
+            raise ValueError(f"y must be 1-D for {type(self).__name__}, got shape {y.shape}")
         if not np.all(np.isfinite(y)):
             raise ValueError("y contains NaN or infinity; remove or impute those rows before fitting")
+        n_targets = y.shape[1] if y.ndim == 2 else 1
+        if not fitted:
+            self._n_targets = n_targets
+        elif n_targets != getattr(self, "_n_targets", 1):
+            raise ValueError(f"eval_set y has {n_targets} target column(s); the model was fitted on "
+                             f"{self._n_targets}")
         return y
 
     def predict(self, X, iteration_range=None, raw_score=False, init_score=None, base_margin=None):
@@ -129,6 +140,9 @@ class RegressorOutputsMixin:
             yield self._values(loss.predict(raw))
 
     def _restore_extra_state(self, state):
+        self._n_targets = 1
+        if state["n_outputs"] > 1 and self._multi_output and self._make_loss().name == "squared_error":
+            self._n_targets = state["n_outputs"]  # fitted on a 2-D y
         expected = self._make_loss().n_outputs(None)
         if state["n_outputs"] != expected:
             raise ValueError(f"this regressor's objective has {expected} output(s), the model "

@@ -4,6 +4,8 @@ from sklearn.base import ClassifierMixin, RegressorMixin
 from .._params import document_params
 from .._registry import register_model
 from ..losses import get_loss
+from ..losses.base import CustomLoss
+from ..losses.losses import MultiSquaredError
 from ._boosting_base import BaseBoost
 from ._outputs import ClassifierOutputsMixin, RegressorOutputsMixin
 
@@ -64,6 +66,8 @@ class BoostRegressor(RegressorMixin, RegressorOutputsMixin, BaseBoost):
 
     Objectives: squared error (default), absolute error, Huber, quantiles (a list of alphas gives one
     column per alpha, never crossing), Poisson, Tweedie, gamma and cross-entropy (see ``objective``).
+    A 2-D ``y`` (squared error) fits one tree per target column each round and predicts a column per
+    target.
 
     Attributes
     ----------
@@ -107,5 +111,19 @@ class BoostRegressor(RegressorMixin, RegressorOutputsMixin, BaseBoost):
         self.quantile_alpha = quantile_alpha
         self.tweedie_variance_power = tweedie_variance_power
 
+    _multi_output = True
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
+
     def _make_loss(self):
-        return get_loss(self.objective, params=self.get_params(deep=False))
+        loss = get_loss(self.objective, params=self.get_params(deep=False))
+        n_targets = getattr(self, "_n_targets", 1)
+        if n_targets == 1:
+            return loss
+        if loss.name != "squared_error" or isinstance(loss, CustomLoss):
+            raise ValueError(f"a 2-D y ({n_targets} targets) needs objective='squared_error', got "
+                             f"{self.objective!r}")
+        return MultiSquaredError(n_targets)

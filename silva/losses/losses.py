@@ -73,6 +73,33 @@ class SquaredError(Loss):
         return float(np.sqrt(np.average((raw[:, 0] - y) ** 2, weights=sample_weight)))
 
 
+class MultiSquaredError(Loss):
+    """Squared error on several targets (y of shape (n, n_targets)), one tree per target per round;
+    the metric is the RMSE over all cells. Built by BoostRegressor for a 2-D y, never by name."""
+
+    name = "squared_error"
+    metric_name = "rmse"
+
+    def __init__(self, n_targets):
+        self.n_targets = n_targets
+
+    def n_outputs(self, n_classes=None):
+        return self.n_targets
+
+    def baseline(self, y, sample_weight):
+        # column by column, as SquaredError's: each target's model is the single-target one
+        return np.array([np.average(y[:, k], weights=sample_weight) for k in range(self.n_targets)])
+
+    def gradients(self, y, raw, sample_weight, g_out, h_out):
+        w = _weights(sample_weight, y.shape[0])
+        for k in range(self.n_targets):
+            _squared_error_grad(np.ascontiguousarray(y[:, k]), np.ascontiguousarray(raw[:, k]), w, g_out[k],
+                                h_out[k])
+
+    def metric(self, y, raw, sample_weight):
+        return float(np.sqrt(np.average(((raw - y) ** 2).mean(axis=1), weights=sample_weight)))
+
+
 @register_objective("binary", "logloss", "binary", "binary:logistic")
 class LogLoss(Loss):
     name = "logloss"

@@ -225,3 +225,38 @@ def test_command_line_quantiles_and_deviance(tmp_path, capsys):
                      "objective=count:poisson", "--out", str(out), "--quiet"]) == 0
     assert cli.main(["evaluate", str(out), str(data)]) == 0
     assert "poisson deviance" in capsys.readouterr().out
+
+
+def test_a_2d_target_fits_one_model_per_column():
+    """Squared error on a 2-D y grows one tree per column each round, from that column's gradients:
+    each column's predictions are bit-identical to its own single-target model's."""
+    frame = load_frame("california_housing")
+    X = frame.drop(columns="target")
+    Y = np.column_stack([frame["target"], np.log(frame["target"]), frame["median_income"] * 1000.0])
+    model = silva.BoostRegressor(n_estimators=20, random_state=0).fit(X, Y)
+    pred = model.predict(X)
+    assert pred.shape == Y.shape
+    for k in range(Y.shape[1]):
+        single = silva.BoostRegressor(n_estimators=20, random_state=0).fit(X, Y[:, k])
+        np.testing.assert_array_equal(pred[:, k], single.predict(X))
+    assert model.score(X, Y) > 0.8
+    assert model.evals_result_ == {}
+    stopped = silva.BoostRegressor(n_estimators=200, n_iter_no_change=5, random_state=0).fit(X, Y)
+    assert stopped.n_iter_ < 200 and "rmse" in stopped.evals_result_["validation"]
+    one_column = silva.BoostRegressor(n_estimators=5).fit(X, Y[:, :1])
+    assert one_column.predict(X).shape == (len(X),)
+    with pytest.raises(ValueError, match="needs objective='squared_error'"):
+        silva.BoostRegressor(objective="poisson", n_estimators=2).fit(X, Y)
+    with pytest.raises(ValueError, match="target column"):
+        silva.BoostRegressor(n_estimators=2).fit(X, Y, eval_set=[(X, Y[:, :2])])
+    with pytest.raises(ValueError, match="1d array|1-D"):
+        silva.BoostClassifier(n_estimators=2).fit(X, Y > Y.mean(axis=0))
+
+
+def test_a_2d_target_model_file_round_trip(tmp_path):
+    frame = load_frame("california_housing")
+    X = frame.drop(columns="target")
+    Y = np.column_stack([frame["target"], frame["housing_median_age"]])
+    model = silva.BoostRegressor(n_estimators=5, random_state=0).fit(X, Y)
+    model.save(tmp_path / "m.json")
+    np.testing.assert_array_equal(silva.load(tmp_path / "m.json").predict(X), model.predict(X))
