@@ -8,7 +8,7 @@ import copy
 
 import numpy as np
 
-from ._engine.routing import bitset_members
+from .trees import left_codes
 
 __all__ = ["plot_importance", "plot_metric", "plot_tree"]
 
@@ -102,25 +102,6 @@ def plot_metric(model, metric=None, ax=None, title=None):
     return ax
 
 
-def _left_codes(forest, node, feature, threshold, n_levels):
-    """Category codes (0..n_levels-1) that a split on a categorical feature sends left."""
-    codes = np.arange(n_levels)
-    cat_index = int(forest.nodes["cat_index"][node]) if "cat_index" in forest.nodes else -1
-    if cat_index < 0:  # a threshold on the codes
-        return codes[codes <= threshold]
-    cats = forest.categories  # native split: code -> training bin -> bit of the node's bitset
-    lo, hi = int(cats.map_offsets[feature]), int(cats.map_offsets[feature + 1])
-    mapping = cats.map_flat[lo:hi]
-    bins = np.full(n_levels, -1, dtype=np.int64)
-    known = codes < mapping.size
-    bins[known] = mapping[codes[known]]
-    words = forest.cat_bins[cat_index]
-    ok = bins >= 0
-    member = np.zeros(n_levels, dtype=bool)
-    member[ok] = bitset_members(words, bins[ok])
-    return codes[member]
-
-
 def _split_label(model, names, node, precision):
     forest = model._forest
     feature = int(forest.nodes["feature"][node])
@@ -133,9 +114,9 @@ def _split_label(model, names, node, precision):
         return f"{name} <= {threshold:.{precision}g}"
     if levels is None:  # categorical split on a model without level names: show the codes
         n_codes = int(forest.categories.map_offsets[feature + 1] - forest.categories.map_offsets[feature])
-        left = [str(c) for c in _left_codes(forest, node, feature, threshold, n_codes)]
+        left = [str(c) for c in left_codes(forest, node, feature, n_codes)]
     else:
-        left = [str(levels[c]) for c in _left_codes(forest, node, feature, threshold, len(levels))]
+        left = [str(levels[c]) for c in left_codes(forest, node, feature, len(levels))]
     if len(left) > 3:
         left = left[:3] + [f"... {len(left) - 3} more"]
     return f"{name} in {{{', '.join(left)}}}"

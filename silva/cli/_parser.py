@@ -67,6 +67,8 @@ def build_parser():
     p = sub.add_parser("inspect", help="schema, parameters, trees and top features of a saved model")
     p.add_argument("model", metavar="MODEL")
     p.add_argument("--top", type=int, default=10, metavar="N", help="features to list (default 10)")
+    p.add_argument("--trees", type=int, nargs="?", const=-1, default=None, metavar="N",
+                   help="also print the trees as text (the first N; all when N is omitted)")
     p.set_defaults(func=cmd_inspect)
 
     # "silva demo ARGS" hands ARGS to silva.demo untouched (see main); listed here for --help

@@ -2,7 +2,7 @@
 most important features."""
 import numpy as np
 
-from ._common import _list
+from ._common import CLIError, _list
 from ._data import load_model
 from ._estimator import task_of
 from ._report import format_table
@@ -48,4 +48,17 @@ def cmd_inspect(args):
         rows = [[names[j], float(gain[j])] + ([int(split[j])] if split is not None else []) for j in order]
         print(f"\ntop {len(order)} features by gain:")
         print(format_table(["feature", "gain share"] + (["splits"] if split is not None else []), rows))
+    if args.trees is not None:
+        if args.trees < -1:
+            raise CLIError(f"--trees takes a number of trees >= 0, got {args.trees}")
+        print("\ntrees:")
+        print(_first_trees(est.dump_model(), args.trees), end="")
     return 0
+
+
+def _first_trees(dump, n):
+    """The dump's first n trees (all for n = -1)."""
+    if n == -1:
+        return dump
+    blocks = dump.split("booster[")[1:]
+    return "".join("booster[" + b for b in blocks[:n])

@@ -27,13 +27,14 @@ from ._categorical import check_encodings, encode_categoricals, ordered_features
 from ._imbalance import class_weighted
 from ._resume import (adopt_category_maps, adopt_input, check_classes, fitted_rounds, joined_categories,
                       old_trees, widened)
+from ._tree_data import TreeDataMixin
 
 _MODEL_STATE_FIELDS = ("n_features_in_", "n_iter_", "best_iteration_", "evals_result_")
 _STATE_KEYS = {"params", "custom_objective", "forest", "baseline", "n_outputs", "schema", *_MODEL_STATE_FIELDS}
 _MAX_FEATURES = np.iinfo(np.int32).max  # feature indices are int32 in the node table
 
 
-class BaseBoost(BaseEstimator):
+class BaseBoost(TreeDataMixin, BaseEstimator):
     """Regularised second-order histogram boosting; subclasses pick the loss and the output."""
 
     _is_classifier = False

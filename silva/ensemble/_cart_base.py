@@ -69,6 +69,7 @@ from .._validation import check_fit_X_y, check_predict_X, check_weights
 from ._categorical import (AUTO_TARGET_LEVELS, categorical_indices, check_encodings,
                            encode_categoricals, ordered_features)
 from ._outputs import check_classes
+from ._tree_data import TreeDataMixin
 from ..data import BinMapper
 
 MAX_INT = np.iinfo(np.int32).max
@@ -85,7 +86,7 @@ _STATE_KEYS = {"model", "params", "forest", "n_features_in_", "n_outputs", "sche
 # The base estimator
 # --------------------------------------------------------------------------- #
 
-class BaseCART(BaseEstimator):
+class BaseCART(TreeDataMixin, BaseEstimator):
     """CART-family estimator: validation, class weights, binning once, growing, post-passes, prediction,
     importances and the model state. Subclasses set ``_is_classifier`` / ``_is_forest`` and the
     parameters (scikit-learn's names); forests add bootstrap, out-of-bag scores and warm start.

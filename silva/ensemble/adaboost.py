@@ -47,6 +47,7 @@ from .._engine.votes import add_votes, staged_votes, weighted_median
 from ._categorical import (categorical_indices, check_encodings, encode_categoricals,
                            ordered_features)
 from ._outputs import check_classes
+from ._tree_data import TreeDataMixin
 
 _PREDICT_ROWS = 16384  # rows predicted at a time: bounds the (learners x rows) tables
 _LOSSES = ("linear", "square", "exponential")
@@ -79,7 +80,7 @@ def _stack_trees(learners):
 # Shared loop
 # --------------------------------------------------------------------------- #
 
-class _BaseAdaBoost(BaseEstimator):
+class _BaseAdaBoost(TreeDataMixin, BaseEstimator):
     """Weight boosting: validation, the binned-once loop, the model state. Subclasses implement
     ``_default_estimator``, ``_encode_y``, ``_learner_outputs`` (per-row predictions read from a
     leaf table) and ``_boost_step`` (the weight update of one round)."""
