@@ -27,3 +27,12 @@ class TreeDataMixin:
         """The trees as readable text (XGBoost's text dump, with category sets)."""
         check_is_fitted(self)
         return trees.dump_model(self)
+
+    def to_onnx(self):
+        """The fitted model as an ONNX model (``onnx.ModelProto``, ai.onnx.ml TreeEnsemble; needs
+        ``pip install silva[onnx]``). Its input ``X`` is ``silva.onnx.input_matrix(model, X)``; its
+        outputs ``label`` and ``probabilities`` (classifiers) or ``variable`` (regressors). See
+        silva/onnx.py."""
+        check_is_fitted(self)
+        from ..onnx import to_onnx
+        return to_onnx(self)
