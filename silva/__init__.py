@@ -12,7 +12,7 @@ if "OMP_WAIT_POLICY" not in _os.environ:
 from .ensemble import BoostClassifier, BoostRegressor, GBDTClassifier, GBDTRegressor
 from .ensemble import (DecisionTreeClassifier, DecisionTreeRegressor, ExtraTreesClassifier, ExtraTreesRegressor,
                        RandomForestClassifier, RandomForestRegressor)
-from .ensemble import AdaBoostClassifier, AdaBoostRegressor
+from .ensemble import AdaBoostClassifier, AdaBoostRegressor, BoostRanker
 from .inspection import check_monotonic
 from .plotting import plot_importance, plot_metric, plot_tree
 from ._version import __version__
@@ -26,6 +26,6 @@ def load(path):
 
 __all__ = ["BoostClassifier", "BoostRegressor", "GBDTClassifier", "GBDTRegressor", "DecisionTreeClassifier",
            "DecisionTreeRegressor", "RandomForestClassifier", "RandomForestRegressor", "ExtraTreesClassifier",
-           "ExtraTreesRegressor", "AdaBoostClassifier", "AdaBoostRegressor", "check_monotonic", "load",
+           "ExtraTreesRegressor", "AdaBoostClassifier", "AdaBoostRegressor", "BoostRanker", "check_monotonic", "load",
            "plot_importance",
            "plot_metric", "plot_tree", "__version__"]

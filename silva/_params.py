@@ -29,7 +29,9 @@ from dataclasses import dataclass
 from ._validation import check_number
 
 MODELS = ("boost", "gbdt", "cart", "forest", "adaboost")
-TASKS = ("classifier", "regressor")
+TASKS = ("classifier", "regressor", "ranker")
+# the tasks of each model family (only the boosters rank)
+MODEL_TASKS = {"boost": TASKS, "gbdt": TASKS[:2], "cart": TASKS[:2], "forest": TASKS[:2], "adaboost": TASKS[:2]}
 
 # estimator base class name -> model family (first match along the MRO; an estimator may instead set
 # a class attribute ``_param_model``)
@@ -93,13 +95,15 @@ class Param:
     doc: object           # numpydoc text (str, or By)
     check: object = None  # dict for check_number, callable(name, value), By of those, or None
     aliases: tuple = ()
-    tasks: object = None  # None (both), "classifier"/"regressor", or By of those per model
+    tasks: object = None  # None (all), "classifier"/"regressor"/"ranker", a tuple of those, or By of those
 
     def takes(self, model, task=None):
         """Whether estimators of that model family (and task, when given) have this parameter."""
         if model not in self.models:
             return False
         only = _resolve(self.tasks, model)
+        if isinstance(only, tuple):
+            return task is None or task in only
         return only in (None, By._MISSING) or isinstance(only, By) or task is None or only == task
 
 
@@ -177,6 +181,16 @@ def _check_quantile_alpha(name, value):
         isinstance(v, numbers.Real) and not isinstance(v, bool) and 0 < v < 1 for v in values)
     if not ok or len(set(values.tolist())) != values.size:
         raise ValueError(f"{name} must be a number in (0, 1) or a list of distinct such numbers, got {value!r}")
+
+
+def _check_label_gain(name, value):
+    import numpy as np
+    if value is None:
+        return
+    gains = np.asarray(value, dtype=object)
+    if gains.ndim != 1 or gains.size == 0 or not all(
+            isinstance(g, numbers.Real) and not isinstance(g, bool) and np.isfinite(g) and g >= 0 for g in gains):
+        raise ValueError(f"{name} must be None or a list of non-negative gains, one per grade, got {value!r}")
 
 
 def _check_class_weight(name, value):
@@ -410,8 +424,11 @@ PARAMS = {
         _check_loss, tasks=By(adaboost="regressor"),
     ),
     "objective": Param(
-        _models("boost"), None, "str, callable or None",
-        By(classifier='None: "logloss" for two classes, "softmax" for more, chosen from y. Those names (or '
+        _models("boost"), By(ranker="lambdarank", other=None), By(ranker="str", other="str, callable or None"),
+        By(ranker='"lambdarank" (also XGBoost\'s "rank:ndcg"; NDCG-weighted pairs in the top '
+                  '``lambdarank_truncation_level``), "rank:pairwise" (RankNet over all pairs) or "rank_xendcg" '
+                  '("xendcg", "rank:xendcg"; cross entropy to noisy gains, LightGBM\'s).',
+           classifier='None: "logloss" for two classes, "softmax" for more, chosen from y. Those names (or '
                       'XGBoost/LightGBM\'s "binary:logistic", "binary", "multi:softprob", "multi:softmax", '
                       '"multiclass") may be given, or ``fn(y_true, raw) -> (grad, hess)`` (XGBoost\'s '
                       'convention; ``raw`` is (n_samples, n_classes) for more than two classes, and the '
@@ -444,6 +461,23 @@ PARAMS = {
         'Variance power p of ``objective="tweedie"`` (Var y = phi mu^p): 1 is Poisson, near 2 gamma.',
         dict(low=1, high=2, high_open=True), tasks="regressor",
     ),
+    "lambdarank_truncation_level": Param(
+        _models("boost"), 30, "int",
+        "Pairs are formed with the documents among the top this many by the current score (LightGBM's); "
+        "the objective's own metric is NDCG at this depth.",
+        dict(low=1, integer=True), tasks="ranker",
+    ),
+    "label_gain": Param(
+        _models("boost"), None, "list of float or None",
+        "Gain of each relevance grade (index = grade); None: 2^grade - 1 (grades up to 31).",
+        _check_label_gain, tasks="ranker",
+    ),
+    "lambdarank_norm": Param(
+        _models("boost"), True, "bool",
+        "Scale a query's lambdas by log2(1 + sum) / sum and divide pairs by 0.01 + |score gap| "
+        "(LightGBM's normalisation).",
+        _check_bool, tasks="ranker",
+    ),
     "max_delta_step": Param(
         _models("boost"), None, "float or None",
         "Largest absolute leaf value before shrinkage (0 or None: no limit; the gain is not clamped). "
@@ -456,7 +490,7 @@ PARAMS = {
         "Starting prediction of every row, as a prediction (a mean, a probability), mapped through the "
         "objective's link. None: the loss's optimum on the training target (the mean, the median, the "
         "quantile, the log of the mean, ...). Ignored when ``init_score`` is given at fit.",
-        dict(allow_none=True),
+        dict(allow_none=True), tasks=("classifier", "regressor"),
     ),
     "criterion": Param(
         _models("cart forest"), By(classifier="gini", regressor="squared_error"),
@@ -647,7 +681,7 @@ PARAMS = {
         "Weight of the rows of the positive class (``classes_[1]``) relative to the others, multiplying "
         "the sample weights (XGBoost's; e.g. negatives / positives for imbalanced data). Binary "
         "classification only: another value than 1 raises a ValueError for regression and multiclass.",
-        dict(low=0, low_open=True),
+        dict(low=0, low_open=True), tasks=("classifier", "regressor"),
     ),
     # ------------------------------------------------------------ bins and categories
     "max_bin": Param(
@@ -856,7 +890,7 @@ def _context(estimator):
 
     cls = estimator if isinstance(estimator, type) else type(estimator)
     task = "classifier" if issubclass(cls, ClassifierMixin) else "regressor" if issubclass(cls, RegressorMixin) \
-        else None
+        else "ranker" if getattr(cls, "_task", None) == "ranking" else None
     return model, task, cls.__name__
 
 

@@ -328,6 +328,7 @@ class Schema:
         self.kinds = np.asarray(kinds if kinds is not None else [NUMERIC] * self.n_features, dtype=str)
         self.categories = [np.asarray(c, dtype=str) for c in (categories or [])]
         self.target = target
+        self.group = None  # the query id column of a ranking fitted from the command line (optional)
         # categorical features whose levels carry an order (pandas ordered=True or integer levels), as
         # seen at fit; not stored (only a fit reads it)
         self.ordered_levels = []
@@ -473,12 +474,14 @@ class Schema:
             "categories": [np.asarray(c, dtype=str) for c in self.categories],
             "target": self.target,
             **({} if self.target_stats is None else {"target_stats": self.target_stats.to_state()}),
+            **({} if self.group is None else {"group": self.group}),
         }
 
     @classmethod
     def from_state(cls, state):
         """Rebuild a schema from ``to_state()``; ValueError on any inconsistency."""
-        if not isinstance(state, dict) or not set(_STATE_KEYS) <= set(state) <= {*_STATE_KEYS, "target_stats"}:
+        if not isinstance(state, dict) or not set(_STATE_KEYS) <= set(state) <= {*_STATE_KEYS, "target_stats",
+                                                                                 "group"}:
             raise ValueError("schema state has missing or unexpected fields")
         n = state["n_features"]
         if isinstance(n, bool) or not isinstance(n, int) or n < 1:
@@ -518,6 +521,10 @@ class Schema:
             raise ValueError("schema target must be a string or None")
         schema = cls(n, input_type=state["input_type"], feature_names=names, dtypes=dtypes, kinds=kinds,
                      categories=categories, target=target)
+        group = state.get("group")
+        if group is not None and not isinstance(group, str):
+            raise ValueError("schema group must be a string")
+        schema.group = group
         if "target_stats" in state:
             from .data.target_stats import TargetStats
             stats = TargetStats.from_state(state["target_stats"], n)

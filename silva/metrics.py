@@ -16,11 +16,12 @@ Losses that bring a metric of their own (deviances) join with ``register_metric`
 nothing of the package so any module may do so.
 """
 import inspect
+import re
 from dataclasses import dataclass
 
 import numpy as np
 
-TASKS = ("regression", "binary", "multiclass")
+TASKS = ("regression", "binary", "multiclass", "ranking")
 _EPS = 1e-15  # probabilities are clipped to [eps, 1 - eps] in the log-losses, as scikit-learn does
 
 
@@ -199,7 +200,7 @@ def resolve_metrics(spec, loss, task):
     """The Metrics of an ``eval_metric`` value for a loss and a task ("regression", "binary" or
     "multiclass"): None is the loss's own metric on raw scores, as is a name equal to it."""
     check_eval_metric("eval_metric", spec)
-    own = Metric(loss.metric_name, loss.metric, False, (task,), raw=True)
+    own = Metric(loss.metric_name, loss.metric, loss.metric_higher_is_better, (task,), raw=True)
     if spec is None:
         return [own]
     out = []
@@ -208,6 +209,8 @@ def resolve_metrics(spec, loss, task):
             metric = _custom(item)
         elif item == own.name or _ALIASES.get(item) == own.name:
             metric = own
+        elif task == "ranking" and isinstance(item, str) and _RANKING.match(item):
+            metric = ranking_metric(item)
         else:
             metric = _METRICS[canonical_metric(item, extra=(own.name,))]
             if task not in metric.tasks:
@@ -218,6 +221,21 @@ def resolve_metrics(spec, loss, task):
             raise ValueError(f"eval_metric names the metric {metric.name!r} twice")
         out.append(metric)
     return out
+
+
+_RANKING = re.compile(r"^(ndcg|map)(@(\d+))?$")
+
+
+def ranking_metric(name):
+    """``ndcg@k`` / ``map@k`` (k omitted: the whole query) as a Metric on raw scores; y holds the
+    queries' boundaries (silva/losses/ranking.py's GroupedLabels)."""
+    match = _RANKING.match(name)
+    if match is None:
+        raise ValueError(f"unknown ranking metric {name!r}; use ndcg@k or map@k")
+    from .losses.ranking import mean_average_precision, mean_ndcg
+    kind, k = match.group(1), int(match.group(3)) if match.group(3) else 0
+    fn = mean_ndcg if kind == "ndcg" else mean_average_precision
+    return Metric(name, lambda y, raw, w: fn(y, raw[:, 0], k), True, ("ranking",), raw=True)
 
 
 def predictions(loss, raw, task):

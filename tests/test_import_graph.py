@@ -167,5 +167,5 @@ print(json.dumps({"io": sorted(silva.io._model_classes()), "public": sorted(publ
         out = subprocess.run([sys.executable, "-c", code, first], capture_output=True, text=True,
                              check=True).stdout
         got = json.loads(out.strip().splitlines()[-1])
-        assert got["io"] == got["public"] and len(got["public"]) == 12, (first, got)
+        assert got["io"] == got["public"] and len(got["public"]) == 13, (first, got)
         assert got["losses"] == ["SquaredError", "LogLoss", "SoftmaxLoss"], (first, got)

@@ -558,9 +558,12 @@ def _with_missing(X, seed):
     return X
 
 
+KIND_NAMES = ["binary", "multiclass", "regression", "ranking", "quantiles"]
+
+
 @pytest.fixture(scope="module")
 def models():
-    """The three kinds of model, fitted once: {kind: (estimator, X to predict)}.
+    """The kinds of booster model, fitted once: {kind: (estimator, X to predict)}.
 
     binary: int labels, NaNs in X; multiclass: string labels (a unicode
     classes_); regression: a DataFrame (feature_names_in_) with early stopping
@@ -578,7 +581,14 @@ def models():
     yd = load_diabetes().target
     regression = silva.BoostRegressor(n_estimators=20, max_depth=3, n_iter_no_change=5,
                                       validation_fraction=0.2, random_state=0).fit(Xd, yd)
-    return {"binary": (binary, X), "multiclass": (multiclass, Xi), "regression": (regression, Xd)}
+    # a ranker (grades from the target, 20 queries) and one model of three quantile columns
+    grades = np.digitize(yd, np.quantile(yd, [0.25, 0.5, 0.75]))
+    ranking = silva.BoostRanker(n_estimators=10, max_depth=3, random_state=0).fit(
+        Xd, grades, qid=np.arange(len(yd)) % 20)
+    quantiles = silva.BoostRegressor(objective="quantile", quantile_alpha=[0.1, 0.5, 0.9], n_estimators=10,
+                                     max_depth=3, random_state=0).fit(Xd, yd)
+    return {"binary": (binary, X), "multiclass": (multiclass, Xi), "regression": (regression, Xd),
+            "ranking": (ranking, Xd), "quantiles": (quantiles, Xd)}
 
 
 def predictions(est, X):
@@ -589,7 +599,7 @@ def predictions(est, X):
     return {"predict": est.predict(X)}
 
 
-@pytest.mark.parametrize("kind", ["binary", "multiclass", "regression"])
+@pytest.mark.parametrize("kind", KIND_NAMES)
 def test_estimator_round_trip_predicts_bit_identically(models, tmp_path, kind):
     est, X = models[kind]
     path = tmp_path / "model.silva"
@@ -675,7 +685,7 @@ def fuzz_files(models, tmp_path_factory):
             for kind, (est, X) in models.items()}
 
 
-_KINDS = st.sampled_from(["binary", "multiclass", "regression"])
+_KINDS = st.sampled_from(KIND_NAMES)
 
 
 def _same_features(a, b):
@@ -936,8 +946,8 @@ def test_fuzz_estimator_edited_states_with_valid_checksum(fuzz_files, kind, data
                      case=f"{kind}: {description}")
 
 
-@pytest.mark.parametrize("kind", ["binary", "multiclass", "regression"])
-@pytest.mark.parametrize("name", ["BoostClassifier", "BoostRegressor"])
+@pytest.mark.parametrize("kind", KIND_NAMES)
+@pytest.mark.parametrize("name", ["BoostClassifier", "BoostRegressor", "BoostRanker"])
 def test_estimator_field_swapped(fuzz_files, kind, name):
     # The "estimator" field is outside the checksum: the other class must reject the state.
     files = fuzz_files[kind]

@@ -44,7 +44,7 @@ def test_each_model_is_in_the_table():
     for name, p in PARAMS.items():
         assert p.models and p.models <= set(P.MODELS), name
         for model in p.models:  # every model that takes it has a default, a type and a doc
-            for task in P.TASKS:
+            for task in P.MODEL_TASKS[model]:
                 if p.takes(model, task):
                     ctx = (model, task, None)
                     assert P._resolve(p.doc, *ctx) is not By._MISSING, (name, model)
@@ -95,7 +95,8 @@ BAD = {
     "min_samples_leaf": [0], "min_weight_fraction_leaf": [0.6], "min_impurity_decrease": [-0.1],
     "reg_lambda": [-1], "reg_alpha": [-1], "alpha": [0.0, 1.0], "gamma": [-1], "ccp_alpha": [-1],
     "huber_delta": [0, -1], "quantile_alpha": [0, 1.0, [0.1, 0.1], [], [0.5, 2], "0.5"],
-    "tweedie_variance_power": [0.5, 2.0], "max_delta_step": [-0.1], "base_score": ["mean", float("nan")],
+    "tweedie_variance_power": [0.5, 2.0], "lambdarank_truncation_level": [0, 1.5],
+    "label_gain": [[-1.0], "x", [], [1.0, float("inf")]], "lambdarank_norm": ["yes"], "max_delta_step": [-0.1], "base_score": ["mean", float("nan")],
     "subsample": [0.0, 1.5], "colsample_bytree": [0.0], "colsample_bynode": [2.0],
     "max_features": ["auto", 0, 1.5], "bootstrap": ["yes"], "oob_score": [1], "max_samples": [0, 1.5],
     "warm_start": [None], "class_weight": ["even", {0: -1.0}], "scale_pos_weight": [0.0, -1.0, "2"],

@@ -141,10 +141,13 @@ def _is_numeric_column(s):
 
 def _features(est, df, target_arg):
     """The feature frame of ``df`` for ``est``: the target column (``--target`` or the one the model
-    was trained with) is dropped when present and not itself a feature."""
+    was trained with) and a ranking's query id column are dropped when present and not features."""
     schema = getattr(est, "_schema", None)
     target = target_arg if target_arg is not None else getattr(schema, "target", None)
     features = set(schema.names) if schema is not None and schema.feature_names is not None else set()
     if target is not None and target in df.columns and target not in features:
         df = df.drop(columns=[target])
+    group = getattr(schema, "group", None)  # a ranking's query ids: never a feature
+    if group is not None and group in df.columns and group not in features:
+        df = df.drop(columns=[group])
     return _align_to_schema(est, df), target

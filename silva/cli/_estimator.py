@@ -15,7 +15,7 @@ MODELS = {
     "adaboost": ("AdaBoostClassifier", "AdaBoostRegressor"),
     "tree": ("DecisionTreeClassifier", "DecisionTreeRegressor"),
 }
-TASKS = ("auto", "binary", "multiclass", "regression")
+TASKS = ("auto", "binary", "multiclass", "regression", "rank")
 # numeric targets with more distinct values than this (or non-integral floats) are regressions
 MAX_AUTO_CLASSES = 20
 
@@ -29,6 +29,10 @@ def infer_task(y, requested="auto"):
                        "drop those rows first")
     n_unique = int(y.nunique())
     numeric = pdt.is_numeric_dtype(y.dtype) and not pdt.is_bool_dtype(y.dtype)
+    if requested == "rank":
+        if not numeric:
+            raise CLIError(f"--task rank needs relevance grades (numbers); column {y.name!r} has dtype {y.dtype}")
+        return "rank", "--task"
     if requested == "regression":
         if not numeric:
             raise CLIError(f"--task regression needs a numeric target; column {y.name!r} has dtype {y.dtype}")
@@ -60,7 +64,7 @@ def target_array(y, task=None, classes=None):
     if y.isna().any():
         raise CLIError(f"target column {y.name!r} has {int(y.isna().sum())} missing values; "
                        "drop those rows first")
-    if task == "regression":
+    if task in ("regression", "rank"):
         return y.to_numpy(dtype=np.float64)
     text = classes.dtype.kind == "U" if classes is not None else not (
         pdt.is_numeric_dtype(y.dtype) or pdt.is_bool_dtype(y.dtype))
@@ -78,6 +82,10 @@ def target_array(y, task=None, classes=None):
 
 def estimator_class(model, task):
     import silva
+    if task == "rank":
+        if model != "boost":
+            raise CLIError(f"--task rank trains BoostRanker (--model boost), not --model {model}")
+        return silva.BoostRanker
     names = MODELS[model]
     name = names[1] if task == "regression" else names[0]
     cls = getattr(silva, name, None)
@@ -141,6 +149,8 @@ def parse_params(pairs, estimator):
 
 def task_of(estimator):
     from sklearn.base import is_classifier
+    if getattr(estimator, "_task", None) == "ranking":
+        return "rank"
     if not is_classifier(estimator):
         return "regression"
     return "binary" if len(estimator.classes_) == 2 else "multiclass"

@@ -27,7 +27,8 @@ def build_parser():
     p.add_argument("--task", choices=TASKS, default="auto",
                    help="auto (default): a numeric target with more than "
                         f"{MAX_AUTO_CLASSES} distinct or non-integer values is a regression, else "
-                        "2 classes binary, more multiclass")
+                        "2 classes binary, more multiclass; rank: learning to rank (needs --group)")
+    p.add_argument("--group", metavar="COL", help="query id column (--task rank; not a feature)")
     p.add_argument("--model", choices=list(MODELS), default="boost", help="estimator family (default boost)")
     p.add_argument("--param", action="extend", nargs="+", default=[], metavar="NAME=VALUE",
                    help="estimator parameter (silva, LightGBM, XGBoost or scikit-learn name; lists "
@@ -62,6 +63,7 @@ def build_parser():
     p.add_argument("model", metavar="MODEL")
     p.add_argument("data", metavar="DATA")
     p.add_argument("--target", metavar="COL", help="label column (default: the model's training target)")
+    p.add_argument("--group", metavar="COL", help="query id column (ranking models; default: the training one)")
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("inspect", help="schema, parameters, trees and top features of a saved model")

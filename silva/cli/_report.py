@@ -10,13 +10,15 @@ from ._common import CLIError, _list
 from ._estimator import task_of
 
 
-def compute_metrics(estimator, X, y):
+def compute_metrics(estimator, X, y, qid=None):
     """{metric: value}: AUC/logloss/accuracy (binary), mlogloss/accuracy (multiclass),
-    RMSE/MAE/R2 (regression)."""
+    RMSE/MAE/R2 (regression), NDCG@1/3/5/10 and MAP@10 (ranking; ``qid``: a query id per row)."""
     from sklearn.metrics import (accuracy_score, log_loss, mean_absolute_error, mean_squared_error,
                                  r2_score, roc_auc_score)
 
     task = task_of(estimator)
+    if task == "rank":
+        return _ranking_metrics(estimator, X, y, qid)
     if task == "regression":
         pred = estimator.predict(X)
         alphas = quantile_alphas(estimator)
@@ -44,6 +46,19 @@ def compute_metrics(estimator, X, y):
     else:
         out["mlogloss"] = float(log_loss(y, proba, labels=classes))
     out["accuracy"] = float(accuracy_score(y, pred))
+    return out
+
+
+def _ranking_metrics(estimator, X, y, qid):
+    from ..ensemble.ranking import canonical_order, query_ids
+    from ..losses.ranking import GroupedLabels, mean_average_precision, mean_ndcg
+    if qid is None:
+        raise CLIError("a ranking model is scored per query: give --group COL")
+    order, bounds = canonical_order(X, y, query_ids(len(y), qid=np.asarray(qid)))
+    labels = GroupedLabels(np.asarray(y, dtype=np.float64)[order], bounds)
+    score = estimator.predict(X.iloc[order] if hasattr(X, "iloc") else X[order])
+    out = {f"NDCG@{k}": mean_ndcg(labels, score, k) for k in (1, 3, 5, 10)}
+    out["MAP@10"] = mean_average_precision(labels, score, 10)
     return out
 
 

@@ -49,8 +49,15 @@ def cmd_evaluate(args):
                        "pass --target COL")
     task = task_of(est)
     y = target_array(df[target], task, classes=getattr(est, "classes_", None))
+    qid = None
+    if task == "rank":
+        group = args.group or getattr(getattr(est, "_schema", None), "group", None)
+        if group is None or group not in df.columns:
+            raise CLIError(f"a ranking model is scored per query: give --group COL (a column of {args.data})")
+        qid = df[group].to_numpy()
+        X = X.drop(columns=[group]) if group in X.columns else X
     try:
-        metrics = compute_metrics(est, X, y)
+        metrics = compute_metrics(est, X, y, qid)
     except (ValueError, TypeError) as exc:
         raise _predict_error(exc, args.data) from exc
     print(f"{type(est).__name__} ({task}) on {args.data}: {len(y)} rows, target {target!r}")

@@ -27,6 +27,12 @@ def cmd_train(args):
 
     df = read_table(args.data)
     X, y_col = split_target(df, args.target, args.data)
+    if (args.task == "rank") != (args.group is not None):
+        raise CLIError("--task rank and --group COL go together (the query id column of a ranking)")
+    qid = q_tr = qv = None
+    if args.group is not None:
+        X, qid = split_target(X, args.group, args.data)
+        qid = qid.to_numpy()
     categorical, encodings = _categorical_columns(args.categorical)
     X = _as_categories(X, categorical, args.data)
     if X.shape[1] == 0:
@@ -64,7 +70,14 @@ def cmd_train(args):
                            + "; ".join(part for part in (missing and f"missing {_list(missing, 10)}",
                                                          extra and f"unexpected {_list(extra, 10)}") if part))
         yv = target_array(yv_col, task)
-        X_tr, y_tr = X, y
+        X_tr, y_tr, q_tr = X, y, qid
+        if qid is not None:
+            Xv, qv = split_target(Xv, args.group, args.valid)
+            qv = qv.to_numpy()
+    elif fraction > 0 and qid is not None:  # whole queries held out
+        from sklearn.model_selection import GroupShuffleSplit
+        tr, va = next(GroupShuffleSplit(1, test_size=fraction, random_state=seed).split(X, y, groups=qid))
+        X_tr, Xv, y_tr, yv, q_tr, qv = X.iloc[tr], X.iloc[va], y[tr], y[va], qid[tr], qid[va]
     elif fraction > 0:
         stratify = y if task != "regression" else None
         try:
@@ -73,7 +86,7 @@ def cmd_train(args):
         except ValueError:  # a class too rare to stratify
             X_tr, Xv, y_tr, yv = train_test_split(X, y, test_size=fraction, random_state=seed)
     else:
-        X_tr, y_tr, Xv, yv = X, y, None, None
+        X_tr, y_tr, Xv, yv, q_tr = X, y, None, None, qid
     if args.plot and Xv is None:
         raise CLIError("--plot draws the validation curve: give --valid or a --valid-fraction above 0")
 
@@ -86,6 +99,10 @@ def cmd_train(args):
     fit_kwargs = {}
     if Xv is not None and "eval_set" in inspect.signature(est.fit).parameters:
         fit_kwargs["eval_set"] = [(Xv, yv)]
+    if qid is not None:
+        fit_kwargs["qid"] = q_tr
+        if Xv is not None:
+            fit_kwargs["eval_qid"] = [qv]
     progress = _Progress(getattr(est, "n_estimators", 0) or None,
                          enabled=not args.quiet and sys.stderr.isatty() and hasattr(est, "_iteration_callback"))
     if hasattr(est, "_iteration_callback"):
@@ -106,10 +123,12 @@ def cmd_train(args):
     schema = getattr(est, "_schema", None)
     if schema is not None:
         schema.target = str(args.target)
-    header, columns = ["metric", "training"], [compute_metrics(est, X_tr, y_tr)]
+        if qid is not None:
+            schema.group = str(args.group)
+    header, columns = ["metric", "training"], [compute_metrics(est, X_tr, y_tr, q_tr)]
     if Xv is not None:
         header.append("validation")
-        columns.append(compute_metrics(est, Xv, yv))
+        columns.append(compute_metrics(est, Xv, yv, qv if qid is not None else None))
     rows = [[m] + [c[m] for c in columns] for m in columns[0]]
     print()
     print(format_table(header, rows))

@@ -1,5 +1,6 @@
 """Estimators: thin layers that configure the engine."""
 from .boosting import BoostClassifier, BoostRegressor
+from .ranking import BoostRanker
 from .gbdt import GBDTClassifier, GBDTRegressor
 from .tree import DecisionTreeClassifier, DecisionTreeRegressor
 from .forest import ExtraTreesClassifier, ExtraTreesRegressor, RandomForestClassifier, RandomForestRegressor
@@ -14,4 +15,4 @@ _MODEL_CLASSES = tuple(_model_classes().values())
 __all__ = ["BoostClassifier", "BoostRegressor", "GBDTClassifier", "GBDTRegressor",
            "DecisionTreeClassifier", "DecisionTreeRegressor", "RandomForestClassifier", "RandomForestRegressor",
            "ExtraTreesClassifier", "ExtraTreesRegressor"]
-__all__ += ["AdaBoostClassifier", "AdaBoostRegressor"]
+__all__ += ["AdaBoostClassifier", "AdaBoostRegressor", "BoostRanker"]

@@ -146,7 +146,8 @@ class BaseBoost(TreeDataMixin, BaseEstimator):
         loss.check_target(y)
         K = loss.n_outputs(getattr(self, "n_classes_", None))
         margin = _margin(init_score, base_margin, X.shape[0], K, "init_score")
-        task = "regression" if not self._is_classifier else "binary" if self.n_classes_ == 2 else "multiclass"
+        task = getattr(self, "_task", None) or (
+            "regression" if not self._is_classifier else "binary" if self.n_classes_ == 2 else "multiclass")
         metrics = resolve_metrics(self.eval_metric, loss, task)
         pairs = check_eval_set(eval_set)
         weights = _eval_weights(eval_sample_weight, len(pairs))
@@ -154,7 +155,7 @@ class BaseBoost(TreeDataMixin, BaseEstimator):
         evals = []
         for i, ((Xv, yv), wv, mv) in enumerate(zip(pairs, weights, eval_margins)):
             Xv = check_predict_X(self, Xv)
-            yv = self._encode_y(np.asarray(yv), fitted=True)
+            yv = self._encode_eval_y(i, yv)
             loss.check_target(yv, f"eval_set[{i}]'s y")
             evals.append((f"validation_{i}", Xv, yv, check_weights(wv, Xv),
                           _margin(mv, None, Xv.shape[0], K, f"eval_init_score[{i}]")))
@@ -173,6 +174,10 @@ class BaseBoost(TreeDataMixin, BaseEstimator):
             self._boost(X, y, sw, margin, loss, evals, rng, early, metrics, task, callbacks, previous)
         self._rng_states = (start_state, rng.get_state())
         return self
+
+    def _encode_eval_y(self, i, yv):
+        """The target of eval set i as the loop reads it (the ranker attaches the set's queries)."""
+        return self._encode_y(np.asarray(yv), fitted=True)
 
     def _hold_out(self, X, y, sw, margin, rng):
         frac = 0.1 if self.validation_fraction is None else self.validation_fraction

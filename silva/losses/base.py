@@ -14,6 +14,7 @@ import numpy as np
 class Loss(ABC):
     name = "loss"
     metric_name = "loss"
+    metric_higher_is_better = False  # the direction of ``metric`` (NDCG rises)
     renews_leaves = False  # whether ``renew`` replaces the Newton leaf values (L1, quantile)
 
     @classmethod
@@ -89,10 +90,10 @@ class CustomLoss(Loss):
         return self.base.predict(raw)
 
 
-# The booster objectives, by task: "regression" (n_classes None), "binary" (n_classes <= 2) and
-# "multiclass" (n_classes > 2). Each task holds {objective name: Loss class}; the first class that
+# The booster objectives, by task: "regression" (n_classes None), "binary" (n_classes <= 2),
+# "multiclass" (n_classes > 2) and "ranking" (asked for by name). Each task holds {objective name: Loss class}; the first class that
 # joined a task is its default. A "multiclass" loss is built with n_classes, the others with no argument.
-_TASKS = ("regression", "binary", "multiclass")
+_TASKS = ("regression", "binary", "multiclass", "ranking")
 _OBJECTIVES = {task: {} for task in _TASKS}
 _DEFAULTS = {}
 
@@ -123,10 +124,13 @@ def _make(cls, task, n_classes, params):
     return cls(n_classes) if task == "multiclass" else cls.from_params(params or {})
 
 
-def get_loss(objective, n_classes=None, params=None):
+def get_loss(objective, n_classes=None, params=None, task=None):
     """Resolve an ``objective`` parameter: None/name/callable -> Loss; ``params`` (the estimator's
-    parameters) configure it (huber_delta, quantile_alpha, tweedie_variance_power, max_delta_step)."""
-    if n_classes is None:
+    parameters) configure it (huber_delta, quantile_alpha, tweedie_variance_power, max_delta_step).
+    ``task="ranking"`` looks among the ranking objectives (else the task follows ``n_classes``)."""
+    if task == "ranking":
+        names = _OBJECTIVES["ranking"]
+    elif n_classes is None:
         task = "regression"
         names = _OBJECTIVES["regression"]
     else:
