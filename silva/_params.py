@@ -275,7 +275,8 @@ def with_added_param_defaults(params, cls):
     ``categorical_features`` ("auto"), the constraints (None), ``cat_encoding`` ("set": the only
     encoding before it existed), ``max_cat_bins`` (None), ``cat_code_order`` (False: GBDT's files
     before it had the parameter), the objectives' parameters (their defaults), ``eval_metric`` (None:
-    the loss's metric), ``warm_start`` (False), ``scale_pos_weight`` (1.0) and ``class_weight`` (None)."""
+    the loss's metric), ``warm_start`` (False), ``scale_pos_weight`` (1.0), ``class_weight`` (None) and
+    the sampling variants (plain trees and bagging)."""
     if not isinstance(params, dict):
         return params
     known = cls().get_params(deep=False)
@@ -286,7 +287,10 @@ def with_added_param_defaults(params, cls):
     added = {"categorical_features": "auto", "monotonic_cst": None, "interaction_cst": None,
              "cat_encoding": "set", "max_cat_bins": None, "cat_code_order": False, "eval_metric": None,
              "huber_delta": 1.0, "quantile_alpha": 0.5, "tweedie_variance_power": 1.5, "max_delta_step": None,
-             "base_score": None, "warm_start": False, "scale_pos_weight": 1.0, "class_weight": None}
+             "base_score": None, "warm_start": False, "scale_pos_weight": 1.0, "class_weight": None,
+             "booster": "gbtree", "data_sample_strategy": "bagging", "top_rate": 0.2, "other_rate": 0.1,
+             "rate_drop": 0.0, "skip_drop": 0.0, "normalize_type": "tree", "sample_type": "uniform",
+             "one_drop": False}
     return {**{k: v for k, v in added.items() if k in known and k not in params}, **params}
 
 
@@ -613,6 +617,51 @@ PARAMS = {
         dict(low=0),
     ),
     # ------------------------------------------------------------ sampling
+    "booster": Param(
+        _models("boost"), "gbtree", "str",
+        '"gbtree" (also LightGBM\'s "gbdt"): every round adds trees to the model; "dart": each round first '
+        'drops earlier rounds at random (``rate_drop``, ``skip_drop``, ``sample_type``, ``one_drop``), fits the '
+        'model without them, then rescales (``normalize_type``): DART, XGBoost\'s and LightGBM\'s. DART takes '
+        "no early stopping.",
+        _check_choice(("gbtree", "gbdt", "dart")), ("boosting",),
+    ),
+    "data_sample_strategy": Param(
+        _models("boost"), "bagging", "str",
+        '"bagging": rows drawn by ``subsample``; "goss": LightGBM\'s gradient-based one-side sampling, the '
+        "``top_rate`` share of rows with the largest |g h| and an ``other_rate`` share of the rest, whose "
+        "gradients are scaled by (1 - top_rate) / other_rate (every row in the first 1 / learning_rate rounds).",
+        _check_choice(("bagging", "goss")),
+    ),
+    "top_rate": Param(
+        _models("boost"), 0.2, "float", "GOSS: share of rows kept for their large gradients.",
+        dict(low=0, high=1, low_open=True, high_open=True),
+    ),
+    "other_rate": Param(
+        _models("boost"), 0.1, "float", "GOSS: share of rows drawn from the others.",
+        dict(low=0, high=1, low_open=True, high_open=True),
+    ),
+    "rate_drop": Param(
+        _models("boost"), 0.0, "float", "DART: probability of dropping each earlier round.",
+        dict(low=0, high=1), ("drop_rate",),
+    ),
+    "skip_drop": Param(
+        _models("boost"), 0.0, "float", "DART: probability of dropping nothing in a round.",
+        dict(low=0, high=1),
+    ),
+    "normalize_type": Param(
+        _models("boost"), "tree", "str",
+        'DART: "tree" scales the k dropped rounds by k / (k + learning_rate) and the new one by '
+        '1 / (k + learning_rate); "forest" both by 1 / (1 + learning_rate) (XGBoost\'s).',
+        _check_choice(("tree", "forest")),
+    ),
+    "sample_type": Param(
+        _models("boost"), "uniform", "str",
+        'DART: "uniform" drops each round with probability rate_drop; "weighted" in proportion to its weight.',
+        _check_choice(("uniform", "weighted")),
+    ),
+    "one_drop": Param(
+        _models("boost"), False, "bool", "DART: drop at least one round (unless skipped).", _check_bool,
+    ),
     "subsample": Param(
         _models("boost gbdt"), 1.0, "float",
         By(boost="Fraction of rows drawn (without replacement) for each round.",

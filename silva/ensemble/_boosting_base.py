@@ -25,6 +25,7 @@ from .._engine.tree import Categories, Forest
 from ..metrics import predictions, resolve_metrics
 from ._categorical import check_encodings, encode_categoricals, ordered_features
 from ._imbalance import class_weighted
+from ._sampling import Dart, goss_rows
 from ._resume import (adopt_category_maps, adopt_input, check_classes, fitted_rounds, joined_categories,
                       old_trees, widened)
 from ._tree_data import TreeDataMixin
@@ -46,7 +47,8 @@ class BaseBoost(TreeDataMixin, BaseEstimator):
     def __init__(self, *, n_estimators=100, learning_rate=0.1, max_depth=6, max_leaves=None,
                  grow_policy="depthwise", min_child_weight=1.0, min_samples_leaf=1, reg_lambda=1.0,
                  reg_alpha=0.0, gamma=0.0, subsample=1.0, colsample_bytree=1.0, colsample_bynode=1.0,
-                 max_bin=255, objective=None, eval_metric=None, n_iter_no_change=None,
+                 booster="gbtree", data_sample_strategy="bagging", top_rate=0.2, other_rate=0.1, rate_drop=0.0,
+                 skip_drop=0.0, normalize_type="tree", sample_type="uniform", one_drop=False, max_bin=255, objective=None, eval_metric=None, n_iter_no_change=None,
                  validation_fraction=None, tol=1e-7,
                  categorical_features="auto", cat_encoding="auto", max_cat_bins=None, cat_smooth=10.0,
                  cat_l2=10.0, min_data_per_group=100,
@@ -66,6 +68,15 @@ class BaseBoost(TreeDataMixin, BaseEstimator):
         self.subsample = subsample
         self.colsample_bytree = colsample_bytree
         self.colsample_bynode = colsample_bynode
+        self.booster = booster
+        self.data_sample_strategy = data_sample_strategy
+        self.top_rate = top_rate
+        self.other_rate = other_rate
+        self.rate_drop = rate_drop
+        self.skip_drop = skip_drop
+        self.normalize_type = normalize_type
+        self.sample_type = sample_type
+        self.one_drop = one_drop
         self.max_bin = max_bin
         self.objective = objective
         self.eval_metric = eval_metric
@@ -166,6 +177,13 @@ class BaseBoost(TreeDataMixin, BaseEstimator):
             rng.set_state(previous.rng_states[0])  # the draws before the rounds repeat the first fit's
         start_state = rng.get_state()
         early = self.n_iter_no_change is not None
+        if getattr(self, "data_sample_strategy", "bagging") == "goss" and (
+                self.top_rate + self.other_rate > 1 or self.subsample < 1):
+            raise ValueError("data_sample_strategy='goss' samples rows itself: it needs top_rate + other_rate <= 1 "
+                             f"(got {self.top_rate} + {self.other_rate}) and subsample=1 (got {self.subsample})")
+        if early and self._booster() == "dart":
+            raise ValueError("booster='dart' rescales earlier rounds as it goes, so no round is a model to stop "
+                             "at: early stopping (n_iter_no_change) is not available with DART (as LightGBM)")
         if early and not evals:
             X, y, sw, margin, Xv, yv, swv, mv = self._hold_out(X, y, sw, margin, rng)
             evals = [("validation", Xv, yv, swv, mv)]
@@ -174,6 +192,11 @@ class BaseBoost(TreeDataMixin, BaseEstimator):
             self._boost(X, y, sw, margin, loss, evals, rng, early, metrics, task, callbacks, previous)
         self._rng_states = (start_state, rng.get_state())
         return self
+
+    def _booster(self):
+        """"gbtree" or "dart" (GBDT, which has no ``booster``, grows plain trees)."""
+        booster = getattr(self, "booster", "gbtree")
+        return "gbtree" if booster == "gbdt" else booster
 
     def _encode_eval_y(self, i, yv):
         """The target of eval set i as the loop reads it (the ranker attaches the set's queries)."""
@@ -271,20 +294,32 @@ class BaseBoost(TreeDataMixin, BaseEstimator):
                 best_iter = n_old - 1
         n_words = bitset_words(categories.missing_bin + 1)
         timers = {"binning": t_binning, "gradients": 0.0, "scores": 0.0, "eval": 0.0}
+        dart = Dart(self, K, categories, mapper.missing_bin_, trees) if self._booster() == "dart" else None
+        goss = getattr(self, "data_sample_strategy", "bagging") == "goss"
         for it in range(n_old, n_rounds):
             t0 = time.perf_counter()
-            loss.gradients(y, raw, sw, g, h)
+            dropped = minus = None
+            if dart is not None:  # the model without the dropped rounds gives this round's gradients
+                dropped = dart.drop(rng)
+                minus = dart.scores(dropped, Xb)
+                eval_minus = [dart.scores(dropped, Xbv) for _, Xbv, _, _ in eval_binned]
+            base = raw if minus is None else raw - minus
+            loss.gradients(y, base, sw, g, h)
             timers["gradients"] += time.perf_counter() - t0
             rows = None
-            if n_rows < n:
+            if goss:
+                if it >= int(1.0 / self.learning_rate):  # LightGBM: every row while the model is young
+                    rows = goss_rows(g, h, self.top_rate, self.other_rate, rng)
+            elif n_rows < n:
                 rows = np.sort(rng.choice(n, n_rows, replace=False)).astype(INDEX_DTYPE)
             round_trees = []
             for k in range(K):
                 features = all_features if n_cols == d else np.sort(rng.choice(d, n_cols, replace=False))
                 tree, leaf_ids, starts, stops, values = grower.grow(
-                    g[k], h[k], None if rows is None else rows.copy(), n_rows, features, rng)
+                    g[k], h[k], None if rows is None else rows.copy(), n if rows is None else rows.size,
+                    features, rng)
                 grown = values
-                values = self._update_leaves(loss, tree, leaf_ids, starts, stops, values, grower.si, y, raw,
+                values = self._update_leaves(loss, tree, leaf_ids, starts, stops, values, grower.si, y, base,
                                              sw, k)
                 if monotonic is not None and values is not grown:
                     # renewed leaf values (GBDT's line searches) were not seen by the grower's bounds
@@ -292,14 +327,20 @@ class BaseBoost(TreeDataMixin, BaseEstimator):
                     values = tree["values"][leaf_ids, 0]
                 round_trees.append(widened(tree, n_words))
                 t0 = time.perf_counter()
-                if rows is None:
+                if rows is None and dart is None:
                     add_leaf_values(raw[:, k], grower.si, starts, stops, values)
                 timers["scores"] += time.perf_counter() - t0
+            t0 = time.perf_counter()
+            if dart is not None:
+                factor, _ = dart.rescale(dropped, round_trees)
+                if minus is not None:
+                    raw += (factor - 1.0) * minus
+                    for r, m in zip(eval_raw, eval_minus):
+                        r += (factor - 1.0) * m
             trees.extend(round_trees)
             outputs.extend(range(K))
-            t0 = time.perf_counter()
             round_forest = Forest.from_trees(round_trees, np.arange(K), categories)
-            if rows is not None:
+            if rows is not None or dart is not None:
                 forest_add_binned(round_forest, Xb, mapper.missing_bin_, raw, 0, K)
             for (name, Xbv, yv, wv), r in zip(eval_binned, eval_raw):
                 forest_add_binned(round_forest, Xbv, mapper.missing_bin_, r, 0, K)
