@@ -69,61 +69,96 @@ def _unwound_sum(pz, po, pw, off, depth, idx):
 
 
 @njit(cache=True)
-def _recurse(X, i, base, node, feature, threshold, missing_left, left, right, cat_index, cat_bins, cat_map,
-             cat_offsets, missing_bin, cover, values, col, pf, pz, po, pw, parent_off, depth, zero, one, feat,
-             cond, cond_feat, cond_frac, phi):
-    """Adds this subtree's share of row i's contributions to phi (n_outputs, n_features + 1). ``cond``:
-    0 plain; +1 / -1 with feature ``cond_feat`` held present / absent (the interaction terms)."""
-    if cond_frac == 0.0:
-        return
-    off = parent_off + depth + 1
-    for k in range(depth + 1):
-        pf[off + k] = pf[parent_off + k]
-        pz[off + k] = pz[parent_off + k]
-        po[off + k] = po[parent_off + k]
-        pw[off + k] = pw[parent_off + k]
-    if cond == 0 or cond_feat != feat:
-        _extend(pf, pz, po, pw, off, depth, zero, one, feat)
-    if left[node] == -1:
-        for k in range(1, depth + 1):
-            w = _unwound_sum(pz, po, pw, off, depth, k) * (po[off + k] - pz[off + k]) * cond_frac
-            f = pf[off + k]
-            for c in range(values.shape[1]):
-                phi[col + c, f] += w * values[node, c]
-        return
-    f = feature[node]
-    go_left = raw_goes_left(X[i, f], node, feature, threshold, missing_left, cat_index, cat_bins, cat_map,
-                            cat_offsets, missing_bin)
-    hot = base + (left[node] if go_left else right[node])
-    cold = base + (right[node] if go_left else left[node])
-    hot_zero = cover[hot] / cover[node]
-    cold_zero = cover[cold] / cover[node]
-    in_zero = 1.0
-    in_one = 1.0
-    # a feature met again on the path: undo its earlier split and redo it here
-    k = 0
-    while k <= depth and pf[off + k] != f:
-        k += 1
-    if k <= depth:
-        in_zero = pz[off + k]
-        in_one = po[off + k]
-        _unwind(pf, pz, po, pw, off, depth, k)
-        depth -= 1
-    hot_frac = cond_frac
-    cold_frac = cond_frac
-    if cond > 0 and f == cond_feat:
-        cold_frac = 0.0
-        depth -= 1
-    elif cond < 0 and f == cond_feat:
-        hot_frac *= hot_zero
-        cold_frac *= cold_zero
-        depth -= 1
-    _recurse(X, i, base, hot, feature, threshold, missing_left, left, right, cat_index, cat_bins, cat_map,
-             cat_offsets, missing_bin, cover, values, col, pf, pz, po, pw, off, depth + 1, hot_zero * in_zero,
-             in_one, f, cond, cond_feat, hot_frac, phi)
-    _recurse(X, i, base, cold, feature, threshold, missing_left, left, right, cat_index, cat_bins, cat_map,
-             cat_offsets, missing_bin, cover, values, col, pf, pz, po, pw, off, depth + 1, cold_zero * in_zero,
-             0.0, f, cond, cond_feat, cold_frac, phi)
+def _shap_tree(X, i, base, feature, threshold, missing_left, left, right, cat_index, cat_bins, cat_map,
+               cat_offsets, missing_bin, cover, values, col, path, pf, frames, stack, cond, cond_feat, phi):
+    """Adds row i's contributions from the tree at ``base`` to phi (n_outputs, n_features + 1). ``cond``:
+    0 plain; +1 / -1 with feature ``cond_feat`` held present / absent (the interaction terms).
+
+    Algorithm 2's recursion run on an explicit stack (Numba's cache breaks recursive functions,
+    numba#6061): a frame is (node, parent segment, depth, zero, one, feature, condition fraction); the
+    hot child is popped first and its whole subtree only writes segments past its parent's, so the cold
+    child still finds the parent's path intact. ``path`` holds the path's (zero, one, weight) rows,
+    ``pf`` its features; ``frames`` / ``stack`` the frames' float and integer fields."""
+    pz = path[0]
+    po = path[1]
+    pw = path[2]
+    top = 0
+    stack[0, 0] = base
+    stack[0, 1] = 0
+    stack[0, 2] = 0
+    stack[0, 3] = -1
+    frames[0, 0] = 1.0
+    frames[0, 1] = 1.0
+    frames[0, 2] = 1.0
+    while top >= 0:
+        node = stack[top, 0]
+        parent_off = stack[top, 1]
+        depth = stack[top, 2]
+        feat = stack[top, 3]
+        zero = frames[top, 0]
+        one = frames[top, 1]
+        cond_frac = frames[top, 2]
+        top -= 1
+        if cond_frac == 0.0:
+            continue
+        off = parent_off + depth + 1
+        for k in range(depth + 1):
+            pf[off + k] = pf[parent_off + k]
+            pz[off + k] = pz[parent_off + k]
+            po[off + k] = po[parent_off + k]
+            pw[off + k] = pw[parent_off + k]
+        if cond == 0 or cond_feat != feat:
+            _extend(pf, pz, po, pw, off, depth, zero, one, feat)
+        if left[node] == -1:
+            for k in range(1, depth + 1):
+                w = _unwound_sum(pz, po, pw, off, depth, k) * (po[off + k] - pz[off + k]) * cond_frac
+                f = pf[off + k]
+                for c in range(values.shape[1]):
+                    phi[col + c, f] += w * values[node, c]
+            continue
+        f = feature[node]
+        go_left = raw_goes_left(X[i, f], node, feature, threshold, missing_left, cat_index, cat_bins, cat_map,
+                                cat_offsets, missing_bin)
+        hot = base + (left[node] if go_left else right[node])
+        cold = base + (right[node] if go_left else left[node])
+        hot_zero = cover[hot] / cover[node]
+        cold_zero = cover[cold] / cover[node]
+        in_zero = 1.0
+        in_one = 1.0
+        # a feature met again on the path: undo its earlier split and redo it here
+        k = 0
+        while k <= depth and pf[off + k] != f:
+            k += 1
+        if k <= depth:
+            in_zero = pz[off + k]
+            in_one = po[off + k]
+            _unwind(pf, pz, po, pw, off, depth, k)
+            depth -= 1
+        hot_frac = cond_frac
+        cold_frac = cond_frac
+        if cond > 0 and f == cond_feat:
+            cold_frac = 0.0
+            depth -= 1
+        elif cond < 0 and f == cond_feat:
+            hot_frac *= hot_zero
+            cold_frac *= cold_zero
+            depth -= 1
+        # cold below hot: hot is taken first
+        top += 1
+        _push(stack, frames, top, cold, off, depth + 1, f, cold_zero * in_zero, 0.0, cold_frac)
+        top += 1
+        _push(stack, frames, top, hot, off, depth + 1, f, hot_zero * in_zero, in_one, hot_frac)
+
+
+@njit(cache=True, inline="always")
+def _push(stack, frames, top, node, parent_off, depth, feat, zero, one, frac):
+    stack[top, 0] = node
+    stack[top, 1] = parent_off
+    stack[top, 2] = depth
+    stack[top, 3] = feat
+    frames[top, 0] = zero
+    frames[top, 1] = one
+    frames[top, 2] = frac
 
 
 @njit(parallel=True, cache=True)
@@ -132,16 +167,16 @@ def tree_shap(X, feature, threshold, missing_left, left, right, cat_index, cat_b
     """out[i, o, f] += contribution of feature f to output o of row i, trees t_begin..t_end-1."""
     n = X.shape[0]
     for blk in prange((n + _BLOCK - 1) // _BLOCK):
+        path = np.empty((3, path_size))
         pf = np.empty(path_size, dtype=np.int64)
-        pz = np.empty(path_size)
-        po = np.empty(path_size)
-        pw = np.empty(path_size)
+        frames = np.empty((path_size, 3))
+        stack = np.empty((path_size, 4), dtype=np.int64)
         for i in range(blk * _BLOCK, min(n, (blk + 1) * _BLOCK)):
             for t in range(t_begin, t_end):
                 base = tree_offsets[t]
-                _recurse(X, i, base, base, feature, threshold, missing_left, left, right, cat_index, cat_bins,
-                         cat_map, cat_offsets, missing_bin, cover, values, tree_col[t], pf, pz, po, pw, 0, 0,
-                         1.0, 1.0, -1, 0, -1, 1.0, out[i])
+                _shap_tree(X, i, base, feature, threshold, missing_left, left, right, cat_index, cat_bins,
+                           cat_map, cat_offsets, missing_bin, cover, values, tree_col[t], path, pf, frames, stack, 0,
+                           -1, out[i])
 
 
 @njit(parallel=True, cache=True)
@@ -154,10 +189,10 @@ def tree_shap_interactions(X, feature, threshold, missing_left, left, right, cat
     n_outputs = out.shape[1]
     n_cols = out.shape[3]
     for blk in prange((n + _BLOCK - 1) // _BLOCK):
+        path = np.empty((3, path_size))
         pf = np.empty(path_size, dtype=np.int64)
-        pz = np.empty(path_size)
-        po = np.empty(path_size)
-        pw = np.empty(path_size)
+        frames = np.empty((path_size, 3))
+        stack = np.empty((path_size, 4), dtype=np.int64)
         on = np.zeros((n_outputs, n_cols))
         off = np.zeros((n_outputs, n_cols))
         for i in range(blk * _BLOCK, min(n, (blk + 1) * _BLOCK)):
@@ -168,12 +203,12 @@ def tree_shap_interactions(X, feature, threshold, missing_left, left, right, cat
                     j = tree_feats[q]
                     on[:] = 0.0
                     off[:] = 0.0
-                    _recurse(X, i, base, base, feature, threshold, missing_left, left, right, cat_index,
-                             cat_bins, cat_map, cat_offsets, missing_bin, cover, values, col, pf, pz, po, pw,
-                             0, 0, 1.0, 1.0, -1, 1, j, 1.0, on)
-                    _recurse(X, i, base, base, feature, threshold, missing_left, left, right, cat_index,
-                             cat_bins, cat_map, cat_offsets, missing_bin, cover, values, col, pf, pz, po, pw,
-                             0, 0, 1.0, 1.0, -1, -1, j, 1.0, off)
+                    _shap_tree(X, i, base, feature, threshold, missing_left, left, right, cat_index,
+                               cat_bins, cat_map, cat_offsets, missing_bin, cover, values, col, path, pf,
+                               frames, stack, 1, j, on)
+                    _shap_tree(X, i, base, feature, threshold, missing_left, left, right, cat_index,
+                               cat_bins, cat_map, cat_offsets, missing_bin, cover, values, col, path, pf,
+                               frames, stack, -1, j, off)
                     for c in range(col, col + values.shape[1]):
                         for r in range(tree_feat_offsets[t], tree_feat_offsets[t + 1]):
                             k = tree_feats[r]
