@@ -107,7 +107,6 @@ def plot_shap_dependence(model, X, feature, shap_values=None, output=None, inter
     """A feature's value against its SHAP value, one point per row (category codes for categorical
     features; rows where it is missing are left out), coloured by ``interaction_feature`` when given.
     Returns the Axes."""
-    plt = _pyplot()
     phi, features = _explanation(model, X, shap_values, output)
     names = _feature_names(model)
     j = _feature_index(model, feature)
