@@ -15,6 +15,7 @@ from .ensemble import (DecisionTreeClassifier, DecisionTreeRegressor, ExtraTrees
 from .ensemble import AdaBoostClassifier, AdaBoostRegressor, BoostRanker
 from .inspection import check_monotonic
 from .plotting import plot_importance, plot_metric, plot_tree
+from .plotting_shap import plot_shap_dependence, plot_shap_summary
 from ._version import __version__
 
 
@@ -28,4 +29,4 @@ __all__ = ["BoostClassifier", "BoostRegressor", "GBDTClassifier", "GBDTRegressor
            "DecisionTreeRegressor", "RandomForestClassifier", "RandomForestRegressor", "ExtraTreesClassifier",
            "ExtraTreesRegressor", "AdaBoostClassifier", "AdaBoostRegressor", "BoostRanker", "check_monotonic", "load",
            "plot_importance",
-           "plot_metric", "plot_tree", "__version__"]
+           "plot_metric", "plot_tree", "plot_shap_summary", "plot_shap_dependence", "__version__"]

@@ -428,3 +428,46 @@ def test_categorical_encoding_per_column(tmp_path, capsys):
     assert cli.main(["train", str(require("lightgbm_categorical")), "--target", "target", "--param",
                      "cat_encoding=set", "--categorical", "c3:target", "--out", str(out)]) == 2
     assert "either per column" in capsys.readouterr().err
+
+
+def test_explain_writes_shap_values_that_add_up(tmp_path, capsys, titanic_model):
+    pytest.importorskip("matplotlib")
+    data = require("titanic")
+    out, plot = tmp_path / "shap.parquet", tmp_path / "shap.png"
+    assert cli.main(["explain", str(titanic_model), str(data), "--out", str(out), "--plot", str(plot)]) == 0
+    assert "wrote SHAP values of 891 rows" in capsys.readouterr().out
+    values = pd.read_parquet(out)
+    model = silva.load(titanic_model)
+    X = pd.read_parquet(data).drop(columns=["target"])
+    assert list(values.columns) == [f"shap_{c}" for c in X.columns] + ["shap_bias"]
+    margin = model.decision_function(X)
+    np.testing.assert_allclose(values.to_numpy().sum(axis=1), margin, rtol=1e-9, atol=1e-9)
+    assert plot.stat().st_size > 0
+
+
+def test_explain_several_outputs_and_refusals(tmp_path, capsys):
+    rng = np.random.RandomState(0)
+    df = pd.DataFrame({"a": rng.randn(300), "b": rng.randn(300)})
+    df["target"] = np.digitize(df["a"] + df["b"], [-0.5, 0.5])
+    data, model_path, out = tmp_path / "d.csv", tmp_path / "m.json", tmp_path / "shap.csv"
+    df.to_csv(data, index=False)
+    assert cli.main(["train", str(data), "--target", "target", "--model", "forest", "--param", "n_estimators=5",
+                     "--out", str(model_path), "--quiet"]) == 0
+    assert cli.main(["explain", str(model_path), str(data), "--out", str(out)]) == 0
+    values = pd.read_csv(out)
+    assert list(values.columns) == [f"shap_class_{k}_{c}" for k in range(3) for c in ("a", "b", "bias")]
+    proba = silva.load(model_path).predict_proba(df[["a", "b"]])
+    for k in range(3):
+        np.testing.assert_allclose(values.filter(like=f"class_{k}_").sum(axis=1), proba[:, k], atol=1e-9)
+    msg = error_of(capsys, ["explain", model_path, data, "--out", tmp_path / "x.png"])
+    assert "unknown file type" in msg
+    msg = error_of(capsys, ["explain", model_path, data, "--out", out, "--plot", tmp_path / "p.png",
+                            "--output", "7"])
+    assert "--output must be in [0, 2]" in msg
+    capsys.readouterr()
+    df["target"] = df["a"] * 2.0 + rng.rand(300)
+    df.to_csv(data, index=False)
+    assert cli.main(["train", str(data), "--target", "target", "--model", "adaboost", "--out", str(model_path),
+                     "--quiet"]) == 0
+    msg = error_of(capsys, ["explain", model_path, data, "--out", out])
+    assert "weighted median" in msg

@@ -120,3 +120,51 @@ def test_plot_tree_draws_an_adaboost_learner(cls):
     assert any(t.split(" ")[0] in set(X.columns) for t in texts if not t.startswith("leaf "))
     with pytest.raises(IndexError, match="out of range"):
         silva.plot_tree(model, tree_index=len(model.estimators_))
+
+
+# ----------------------------------------------------------------------------- SHAP plots
+
+def _points(ax):
+    return sum(len(c.get_offsets()) for c in ax.collections)
+
+
+def test_plot_shap_summary(titanic_model, tmp_path):
+    X, _ = load("titanic")
+    X = X[:200]
+    ax = silva.plot_shap_summary(titanic_model, X, max_display=4)
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert len(labels) == 4 and len(ax.collections) == 4
+    assert _points(ax) == 4 * len(X)  # one point per row and feature shown
+    phi = titanic_model.predict(X, pred_contribs=True)[:, :-1]
+    names = titanic_model._schema.names
+    top = names[int(np.argmax(np.abs(phi).mean(axis=0)))]
+    assert labels[-1] == top  # the most important feature on top
+    assert ax.get_xlabel() == "SHAP value (impact on model output)"
+    assert len(ax.figure.axes) == 2  # the colour bar
+    ax.figure.savefig(tmp_path / "summary.png")
+    assert (tmp_path / "summary.png").stat().st_size > 0
+    # the points of a feature sit at its contributions
+    xs = np.sort(ax.collections[-1].get_offsets()[:, 0])
+    np.testing.assert_allclose(xs, np.sort(phi[:, names.index(top)]))
+
+
+def test_plot_shap_summary_needs_an_output_for_several():
+    X, y = load("penguins")
+    X = X.select_dtypes("number")
+    model = silva.RandomForestClassifier(n_estimators=5, random_state=0).fit(X, y)
+    with pytest.raises(ValueError, match="output=k"):
+        silva.plot_shap_summary(model, X)
+    ax = silva.plot_shap_summary(model, X, output=1)
+    assert _points(ax) == X.shape[0] * X.shape[1]
+
+
+def test_plot_shap_dependence(titanic_model):
+    X, _ = load("titanic")
+    X = X[:300]
+    ax = silva.plot_shap_dependence(titanic_model, X, "Age", interaction_feature="Fare")
+    n_known = int(X["Age"].notna().sum())
+    assert _points(ax) == n_known  # rows without an age are left out
+    assert ax.get_xlabel() == "Age" and ax.get_ylabel() == "SHAP value for Age"
+    assert ax.figure.axes[-1].get_ylabel() == "Fare"
+    with pytest.raises(ValueError, match="unknown feature"):
+        silva.plot_shap_dependence(titanic_model, X, "Nope")

@@ -154,3 +154,60 @@ def ordered_scan_ref(bins, a, b, missing_bin, score, min_weight=0.0, min_count=1
             if gain > best[0]:
                 best = (gain, int(c), d)
     return best
+
+
+def _path_dependent_value(x, known, tree, node):
+    """The tree's output at x when only the features in ``known`` are known: a split on an unknown
+    feature averages its children weighted by their covers (TreeSHAP's path-dependent value function)."""
+    from .routing import raw_goes_left
+    left, right, base = tree["left"], tree["right"], tree["base"]
+    if left[node] == -1:
+        return tree["values"][node]
+    f = tree["feature"][node]
+    lo, hi = base + left[node], base + right[node]
+    if f in known:
+        go_left = raw_goes_left(x[f], node, tree["feature"], tree["threshold"], tree["missing_left"],
+                                tree["cat_index"], tree["cat_bins"], tree["cat_map"], tree["cat_offsets"],
+                                tree["missing_bin"])
+        return _path_dependent_value(x, known, tree, lo if go_left else hi)
+    cover = tree["cover"]
+    return (cover[lo] * _path_dependent_value(x, known, tree, lo)
+            + cover[hi] * _path_dependent_value(x, known, tree, hi)) / cover[node]
+
+
+def tree_shap_ref(x, tree, n_features):
+    """(phi (n_features + 1, V), interactions (n_features + 1, n_features + 1, V)) of one tree at one row
+    by enumerating every subset of features (Shapley and Shapley-interaction formulas; bias last).
+    ``tree``: the node fields (absolute indices of one tree rooted at ``base``), its ``cover``, its
+    ``values`` (n_nodes, V) and the category maps."""
+    from itertools import combinations
+    from math import factorial
+    m = n_features
+    V = tree["values"].shape[1]
+    v = {}
+
+    def value(S):
+        if S not in v:
+            v[S] = _path_dependent_value(x, S, tree, tree["base"])
+        return v[S]
+
+    phi = np.zeros((m + 1, V))
+    inter = np.zeros((m + 1, m + 1, V))
+    features = range(m)
+    for i in features:
+        rest = [f for f in features if f != i]
+        for size in range(m):
+            w = factorial(size) * factorial(m - size - 1) / factorial(m)
+            for S in combinations(rest, size):
+                phi[i] += w * (value(frozenset(S) | {i}) - value(frozenset(S)))
+        for j in rest:
+            others = [f for f in rest if f != j]
+            for size in range(m - 1):
+                w = factorial(size) * factorial(m - size - 2) / (2 * factorial(m - 1))
+                for S in combinations(others, size):
+                    S = frozenset(S)
+                    inter[i, j] += w * (value(S | {i, j}) - value(S | {i}) - value(S | {j}) + value(S))
+        inter[i, i] = phi[i] - inter[i, :m].sum(axis=0)
+    phi[m] = value(frozenset())
+    inter[m, m] = phi[m]
+    return phi, inter

@@ -5,6 +5,7 @@
                 [--valid DATA | --valid-fraction F] --out MODEL [--plot CURVE.png]
     silva predict MODEL DATA --out FILE.csv|FILE.parquet [--target COL]
     silva evaluate MODEL DATA [--target COL]
+    silva explain MODEL DATA --out FILE.csv|FILE.parquet [--plot FILE.png] [--output K] [--target COL]
     silva inspect MODEL [--top N]
     silva demo [--out-dir DIR]
 
@@ -14,8 +15,8 @@ prints one ``silva: error: ...`` line on stderr and exits with a non-zero status
 
 One module per job: ``_parser`` (arguments), ``_data`` (data and model files), ``_estimator`` (task,
 target, estimator and its parameters), ``_report`` (metrics, tables, progress bar), and the commands
-``train``, ``predict`` (predict and evaluate) and ``inspection`` (inspect). ``main`` is the entry point
-(``silva = "silva.cli:main"``; ``python -m silva`` and ``python -m silva.cli`` run it too).
+``train``, ``predict`` (predict and evaluate), ``explain`` and ``inspection`` (inspect). ``main`` is the
+entry point (``silva = "silva.cli:main"``; ``python -m silva`` and ``python -m silva.cli`` run it too).
 """
 import os
 import sys
@@ -27,6 +28,7 @@ from ._estimator import (MAX_AUTO_CLASSES, MODELS, TASKS, estimator_class, infer
                          parse_params, parse_value, target_array, task_of)
 from ._parser import build_parser
 from ._report import _Progress, compute_metrics, format_table  # noqa: F401
+from .explain import cmd_explain  # noqa: F401
 from .inspection import cmd_inspect  # noqa: F401
 from .predict import cmd_evaluate, cmd_predict  # noqa: F401
 from .train import cmd_train  # noqa: F401

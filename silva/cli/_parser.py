@@ -3,6 +3,7 @@ import argparse
 
 from ._common import CLIError
 from ._estimator import MAX_AUTO_CLASSES, MODELS, TASKS
+from .explain import cmd_explain
 from .inspection import cmd_inspect
 from .predict import cmd_evaluate, cmd_predict
 from .train import cmd_train
@@ -65,6 +66,21 @@ def build_parser():
     p.add_argument("--target", metavar="COL", help="label column (default: the model's training target)")
     p.add_argument("--group", metavar="COL", help="query id column (ranking models; default: the training one)")
     p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("explain", help="SHAP values of a saved model on a data file",
+                       description="Write exact TreeSHAP values for every row of DATA: a column per "
+                                   "feature (and per class or quantile for several outputs) and the bias; "
+                                   "they add up to the raw score (margins for boosted classifiers, "
+                                   "probabilities for trees and forests).")
+    p.add_argument("model", metavar="MODEL")
+    p.add_argument("data", metavar="DATA")
+    p.add_argument("--out", required=True, metavar="FILE", help="output file (.csv, .tsv or .parquet)")
+    p.add_argument("--plot", metavar="FILE.png", help="also draw the SHAP summary (needs matplotlib)")
+    p.add_argument("--output", type=int, metavar="K",
+                   help="output plotted for several outputs (default: the positive class of two, else 0)")
+    p.add_argument("--target", metavar="COL",
+                   help="label column to ignore if present (default: the model's training target)")
+    p.set_defaults(func=cmd_explain)
 
     p = sub.add_parser("inspect", help="schema, parameters, trees and top features of a saved model")
     p.add_argument("model", metavar="MODEL")

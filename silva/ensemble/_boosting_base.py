@@ -24,6 +24,7 @@ from .._engine.routing import bitset_words
 from .._engine.tree import Categories, Forest
 from ..metrics import predictions, resolve_metrics
 from ._categorical import check_encodings, encode_categoricals, ordered_features
+from ._explain import boosting_explained, explain
 from ._imbalance import class_weighted
 from ._sampling import Dart, goss_rows
 from ._resume import (adopt_category_maps, adopt_input, check_classes, fitted_rounds, joined_categories,
@@ -448,6 +449,14 @@ class BaseBoost(TreeDataMixin, BaseEstimator):
         with numba_threads(self.n_jobs):
             raw = forest_predict_raw(self._forest, X, self._n_outputs, self._baseline, end, begin)
         return raw if margin is None else raw + margin
+
+    def _explain(self, X, kind, iteration_range, init_score, base_margin, squeeze):
+        """TreeSHAP values (or interaction values) of the raw scores of rounds ``iteration_range``."""
+        check_is_fitted(self, "_forest")
+        X = check_predict_X(self, X)
+        margin = _margin(init_score, base_margin, X.shape[0], self._n_outputs, "init_score")
+        begin, end = self._tree_range(iteration_range)
+        return explain(boosting_explained(self, begin, end), X, kind, self.n_jobs, squeeze, margin)
 
     def _tree_range(self, iteration_range):
         """The trees [begin, end) of rounds ``iteration_range=(a, b)``: a..b-1 (XGBoost's meaning; None or

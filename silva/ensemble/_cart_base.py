@@ -68,6 +68,7 @@ from .._threads import numba_threads, resolve_n_jobs
 from .._validation import check_fit_X_y, check_predict_X, check_weights
 from ._categorical import (AUTO_TARGET_LEVELS, categorical_indices, check_encodings,
                            encode_categoricals, ordered_features)
+from ._explain import cart_explained, explain, explain_flags
 from ._outputs import check_classes
 from ._tree_data import TreeDataMixin
 from ..data import BinMapper
@@ -341,8 +342,20 @@ class BaseCART(TreeDataMixin, BaseEstimator):
                                   f.values, f.tree_offsets, out)
         return out
 
-    def predict(self, X):
-        """Class of highest probability (classifiers) or the mean leaf value (regressors)."""
+    def predict(self, X, pred_contribs=False, pred_interactions=False):
+        """Class of highest probability (classifiers) or the mean leaf value (regressors).
+
+        ``pred_contribs=True``: exact TreeSHAP values (weighted training counts as covers) of what the
+        model averages: the class probabilities for classifiers, shape (n, n_classes, n_features + 1),
+        the prediction for regressors, (n, n_features + 1); the bias (expected value) last, each row
+        summing to ``predict_proba`` / ``predict`` (as the shap package explains scikit-learn forests).
+        ``pred_interactions=True``: SHAP interaction values, (n, [n_classes,] n_features + 1,
+        n_features + 1), bias at [-1, -1]; rows and columns sum to the contributions."""
+        kind = explain_flags(pred_contribs, pred_interactions)
+        if kind is not None:
+            check_is_fitted(self, "_forest")
+            return explain(cart_explained(self), check_predict_X(self, X), kind, self.n_jobs,
+                           not self._is_classifier)
         values = self._values(X)
         if self._is_classifier:
             return self.classes_.take(np.argmax(values, axis=1), axis=0)

@@ -5,6 +5,8 @@ Mix in before ``BaseBoost``: the classes use ``_raw_predict``, ``_n_outputs`` an
 """
 import numpy as np
 
+from ._explain import explain_flags
+
 
 
 def check_classes(classes):
@@ -60,9 +62,19 @@ class ClassifierOutputsMixin:
         raw = self._raw_predict(X, iteration_range, init_score, base_margin)  # fitted-ness checked first
         return self._make_loss().predict(raw)
 
-    def predict(self, X, iteration_range=None, raw_score=False, init_score=None, base_margin=None):
+    def predict(self, X, iteration_range=None, raw_score=False, init_score=None, base_margin=None,
+                pred_contribs=False, pred_interactions=False):
         """Class labels; ``raw_score=True``: the raw margins instead (LightGBM's; as
-        ``decision_function``). Other arguments as in ``decision_function``."""
+        ``decision_function``). Other arguments as in ``decision_function``.
+
+        ``pred_contribs=True``: exact TreeSHAP values of the raw margins (XGBoost's ``pred_contribs``),
+        shape (n, n_features + 1) for two classes, (n, n_classes, n_features + 1) otherwise, the bias
+        (expected margin) last; each row sums to ``decision_function``. ``pred_interactions=True``: SHAP
+        interaction values, (n, [n_classes,] n_features + 1, n_features + 1), bias at [-1, -1]; rows
+        and columns sum to the contributions."""
+        kind = explain_flags(pred_contribs, pred_interactions)
+        if kind is not None:
+            return self._explain(X, kind, iteration_range, init_score, base_margin, self._n_outputs == 1)
         if raw_score:
             return self.decision_function(X, iteration_range, init_score, base_margin)
         proba = self.predict_proba(X, iteration_range, init_score, base_margin)
@@ -119,12 +131,23 @@ class RegressorOutputsMixin:
                              f"{self._n_targets}")
         return y
 
-    def predict(self, X, iteration_range=None, raw_score=False, init_score=None, base_margin=None):
+    def predict(self, X, iteration_range=None, raw_score=False, init_score=None, base_margin=None,
+                pred_contribs=False, pred_interactions=False):
         """Predicted values through the objective's link (exp for Poisson, Tweedie and gamma): shape
         (n,), or (n, n_alphas) for a list of quantiles. ``raw_score=True``: the raw scores before the
         link (LightGBM's). ``iteration_range=(a, b)`` sums the trees of rounds a..b-1 only (XGBoost's;
         (0, 0) or None: all rounds). ``init_score`` / ``base_margin``: the per-row raw margins the
-        model was fitted on top of, if any."""
+        model was fitted on top of, if any.
+
+        ``pred_contribs=True``: exact TreeSHAP values of the raw scores (before the link; XGBoost's
+        ``pred_contribs``), shape (n, n_features + 1), or (n, n_outputs, n_features + 1) for a list of
+        quantiles or a 2-D y, the bias (expected raw score) last; each row sums to the raw score.
+        ``pred_interactions=True``: SHAP interaction values, (n, [n_outputs,] n_features + 1,
+        n_features + 1), bias at [-1, -1]; rows and columns sum to the contributions."""
+        kind = explain_flags(pred_contribs, pred_interactions)
+        if kind is not None:
+            return self._explain(X, kind, iteration_range, init_score, base_margin,
+                                 self._values(np.zeros((1, self._n_outputs))).ndim == 1)
         raw = self._raw_predict(X, iteration_range, init_score, base_margin)
         return self._values(raw if raw_score else self._make_loss().predict(raw))
 

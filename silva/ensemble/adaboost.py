@@ -46,6 +46,7 @@ from .._engine.tree import Forest
 from .._engine.votes import add_votes, staged_votes, weighted_median
 from ._categorical import (categorical_indices, check_encodings, encode_categoricals,
                            ordered_features)
+from ._explain import explain, explain_flags, samme_explained
 from ._outputs import check_classes
 from ._tree_data import TreeDataMixin
 
@@ -452,8 +453,21 @@ class AdaBoostClassifier(ClassifierMixin, _BaseAdaBoost):
             return self.classes_.take((decision > 0).astype(np.intp), axis=0)
         return self.classes_.take(np.argmax(decision, axis=1), axis=0)
 
-    def predict(self, X):
-        return self._labels(self.decision_function(X))
+    def predict(self, X, pred_contribs=False, pred_interactions=False):
+        """Class labels. ``pred_contribs=True``: exact TreeSHAP values of ``decision_function`` (the
+        weighted vote is a sum of trees whose leaves hold their learner's vote), shape
+        (n, n_features + 1) for two classes, (n, n_classes, n_features + 1) otherwise, the bias last;
+        each row sums to ``decision_function``. ``pred_interactions=True``: SHAP interaction values,
+        (n, [n_classes,] n_features + 1, n_features + 1), bias at [-1, -1]."""
+        kind = explain_flags(pred_contribs, pred_interactions)
+        if kind is None:
+            return self._labels(self.decision_function(X))
+        check_is_fitted(self, "estimators_")
+        X = check_predict_X(self, X)
+        forest, values = _stack_trees(self.estimators_)
+        weights = self.estimator_weights_[:len(self.estimators_)]
+        explained = samme_explained(forest, values, weights, self.estimator_weights_.sum(), self.n_classes_)
+        return explain(explained, X, kind, self.n_jobs, self.n_classes_ == 2)
 
     def staged_predict(self, X):
         for decision in self._staged_votes(X):
@@ -572,8 +586,14 @@ class AdaBoostRegressor(RegressorMixin, _BaseAdaBoost):
             sw[mask] *= np.power(beta, (1.0 - err) * self.learning_rate)
         return sw, weight, error
 
-    def predict(self, X):
-        """Weighted median of the learners' predictions."""
+    def predict(self, X, pred_contribs=False, pred_interactions=False):
+        """Weighted median of the learners' predictions. ``pred_contribs`` / ``pred_interactions`` are
+        refused: a weighted median is not a sum over trees, so no additive explanation reproduces it
+        (explain a learner of ``estimators_`` instead)."""
+        if explain_flags(pred_contribs, pred_interactions) is not None:
+            raise ValueError("AdaBoostRegressor predicts the weighted median of its learners, which is not a "
+                             "sum over trees: SHAP contributions cannot add up to it. Explain single "
+                             "learners instead, e.g. model.estimators_[i].predict(X, pred_contribs=True)")
         n, blocks = self._output_blocks(X)
         out = np.empty(n)
         for rows, pred in blocks:
