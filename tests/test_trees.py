@@ -161,3 +161,11 @@ def test_unfitted_models_say_so():
     for make in MODELS.values():
         with pytest.raises(NotFittedError):
             make().trees_to_dataframe()
+
+
+def test_pred_leaf_is_apply_over_the_rounds_asked_for():
+    X, y = _titanic("boost_multiclass")
+    model = MODELS["boost_multiclass"]().fit(X, y)  # 3 classes: 3 trees per round
+    leaves = model.predict(X, pred_leaf=True)
+    np.testing.assert_array_equal(leaves, model.apply(X))
+    np.testing.assert_array_equal(model.predict(X, pred_leaf=True, iteration_range=(1, 2)), leaves[:, 3:6])

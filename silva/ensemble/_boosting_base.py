@@ -458,6 +458,11 @@ class BaseBoost(TreeDataMixin, BaseEstimator):
         begin, end = self._tree_range(iteration_range)
         return explain(boosting_explained(self, begin, end), X, kind, self.n_jobs, squeeze, margin)
 
+    def _leaves(self, X, iteration_range=None):
+        """``predict(X, pred_leaf=True)``: leaf Node numbers (n, trees of the rounds asked for)."""
+        begin, end = self._tree_range(iteration_range)
+        return self.apply(X)[:, begin:end]
+
     def _tree_range(self, iteration_range):
         """The trees [begin, end) of rounds ``iteration_range=(a, b)``: a..b-1 (XGBoost's meaning; None or
         (0, 0): every round kept). A round holds one tree per output (per class beyond two)."""

@@ -63,15 +63,18 @@ class ClassifierOutputsMixin:
         return self._make_loss().predict(raw)
 
     def predict(self, X, iteration_range=None, raw_score=False, init_score=None, base_margin=None,
-                pred_contribs=False, pred_interactions=False):
+                pred_contribs=False, pred_interactions=False, pred_leaf=False):
         """Class labels; ``raw_score=True``: the raw margins instead (LightGBM's; as
-        ``decision_function``). Other arguments as in ``decision_function``.
+        ``decision_function``). Other arguments as in ``decision_function``. ``pred_leaf=True``: the
+        leaf of every row in every tree of the rounds asked for, as ``apply`` (XGBoost's).
 
         ``pred_contribs=True``: exact TreeSHAP values of the raw margins (XGBoost's ``pred_contribs``),
         shape (n, n_features + 1) for two classes, (n, n_classes, n_features + 1) otherwise, the bias
         (expected margin) last; each row sums to ``decision_function``. ``pred_interactions=True``: SHAP
         interaction values, (n, [n_classes,] n_features + 1, n_features + 1), bias at [-1, -1]; rows
         and columns sum to the contributions."""
+        if pred_leaf:
+            return self._leaves(X, iteration_range)
         kind = explain_flags(pred_contribs, pred_interactions)
         if kind is not None:
             return self._explain(X, kind, iteration_range, init_score, base_margin, self._n_outputs == 1)
@@ -132,7 +135,7 @@ class RegressorOutputsMixin:
         return y
 
     def predict(self, X, iteration_range=None, raw_score=False, init_score=None, base_margin=None,
-                pred_contribs=False, pred_interactions=False):
+                pred_contribs=False, pred_interactions=False, pred_leaf=False):
         """Predicted values through the objective's link (exp for Poisson, Tweedie and gamma): shape
         (n,), or (n, n_alphas) for a list of quantiles. ``raw_score=True``: the raw scores before the
         link (LightGBM's). ``iteration_range=(a, b)`` sums the trees of rounds a..b-1 only (XGBoost's;
@@ -143,7 +146,10 @@ class RegressorOutputsMixin:
         ``pred_contribs``), shape (n, n_features + 1), or (n, n_outputs, n_features + 1) for a list of
         quantiles or a 2-D y, the bias (expected raw score) last; each row sums to the raw score.
         ``pred_interactions=True``: SHAP interaction values, (n, [n_outputs,] n_features + 1,
-        n_features + 1), bias at [-1, -1]; rows and columns sum to the contributions."""
+        n_features + 1), bias at [-1, -1]; rows and columns sum to the contributions. ``pred_leaf=True``:
+        the leaf of every row in every tree of the rounds asked for, as ``apply`` (XGBoost's)."""
+        if pred_leaf:
+            return self._leaves(X, iteration_range)
         kind = explain_flags(pred_contribs, pred_interactions)
         if kind is not None:
             return self._explain(X, kind, iteration_range, init_score, base_margin,

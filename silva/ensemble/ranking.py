@@ -7,6 +7,7 @@ from .._registry import register_model
 from ..losses import get_loss
 from ..losses.ranking import GroupedLabels
 from ._boosting_base import BaseBoost
+from ._explain import explain_flags
 
 
 def query_ids(n_rows, group=None, qid=None, what="group"):
@@ -179,8 +180,15 @@ class BoostRanker(BaseBoost):
         return (X[tr], GroupedLabels(np.asarray(y)[tr], bounds_of(tr)), pick(sw, tr), pick(margin, tr),
                 X[va], GroupedLabels(np.asarray(y)[va], bounds_of(va)), pick(sw, va), pick(margin, va))
 
-    def predict(self, X, iteration_range=None):
-        """Ranking scores, one per row (higher: ranked first)."""
+    def predict(self, X, iteration_range=None, pred_contribs=False, pred_interactions=False, pred_leaf=False):
+        """Ranking scores, one per row (higher: ranked first). ``pred_contribs`` /
+        ``pred_interactions``: exact TreeSHAP values of the scores, (n, n_features + 1) with the bias
+        last; ``pred_leaf``: the leaf of every row in every tree (as the other boosters)."""
+        if pred_leaf:
+            return self._leaves(X, iteration_range)
+        kind = explain_flags(pred_contribs, pred_interactions)
+        if kind is not None:
+            return self._explain(X, kind, iteration_range, None, None, True)
         return self._raw_predict(X, iteration_range)[:, 0]
 
     def _restore_extra_state(self, state):

@@ -180,3 +180,16 @@ def test_command_line_ranking(tmp_path, capsys):
     capsys.readouterr()
     assert cli.main(["train", str(train), "--target", "target", "--task", "rank", "--out", str(out)]) != 0
     assert "--group COL" in capsys.readouterr().err
+
+
+def test_ranker_explanations_and_leaves_add_up():
+    Xa, ya, qa, Xb, _, _ = _lambdarank_data()
+    model = silva.BoostRanker(n_estimators=10, random_state=0).fit(Xa, ya, qid=qa)
+    contribs = model.predict(Xb, pred_contribs=True)
+    assert contribs.shape == (len(Xb), Xb.shape[1] + 1)
+    np.testing.assert_allclose(contribs.sum(axis=1), model.predict(Xb), rtol=1e-9, atol=1e-12)
+    leaves = model.predict(Xb, pred_leaf=True)
+    table = model.trees_to_dataframe().set_index(["Tree", "Node"])
+    total = sum(table.loc[list(zip([t] * len(Xb), leaves[:, t])), "Value"].to_numpy() for t in range(10))
+    np.testing.assert_allclose(total, model.predict(Xb), rtol=1e-9, atol=1e-12)
+    assert model.predict(Xb, pred_leaf=True, iteration_range=(2, 5)).shape == (len(Xb), 3)
