@@ -32,10 +32,21 @@ def check_fit_X_y(estimator, X, y, *, classifier, multi_output=False):
     return X, y
 
 
+def target_shape(y):
+    """y's shape, read without NumPy's array functions (scikit-learn's checks pass objects that refuse
+    them), or () when y is no array yet (ragged lists: left to scikit-learn's message)."""
+    if hasattr(y, "shape"):
+        return tuple(y.shape)
+    try:
+        return np.asarray(y).shape
+    except ValueError:
+        return ()
+
+
 def _check_y_shape(estimator, y, classifier, multi_output):
     """Refuse a y of several columns that the estimator cannot learn, before scikit-learn's generic
     message (a column vector is left to scikit-learn: it is read as 1-D, with a warning)."""
-    shape = np.shape(y)
+    shape = target_shape(y)
     name = type(estimator).__name__
     if len(shape) > 2:
         raise ValueError(f"y must be 1-D (n_samples,) or 2-D (n_samples, n_outputs); got y of shape {shape}")

@@ -73,7 +73,7 @@ from .._params import storable_cat_encoding, validate_cart_params, with_added_pa
 from .._registry import model_class
 from .._schema import Schema
 from .._threads import numba_threads, resolve_n_jobs
-from .._validation import check_fit_X_y, check_predict_X, check_weights
+from .._validation import check_fit_X_y, check_predict_X, check_weights, target_shape
 from ._categorical import (AUTO_TARGET_LEVELS, categorical_indices, check_encodings,
                            encode_categoricals, ordered_features)
 from ._outputs import check_classes
@@ -200,7 +200,7 @@ class BaseCART(BaseEstimator):
         self._check_params()
         previous = getattr(getattr(self, "_schema", None), "target_stats", None) \
             if getattr(self, "warm_start", False) and hasattr(self, "_forest") else None
-        if self._is_forest and np.ndim(y) == 2 and np.shape(y)[1] == 1:
+        if self._is_forest and target_shape(y)[1:] == (1,):
             warnings.warn("A column-vector y was passed when a 1d array was expected. Please change the "
                           "shape of y to (n_samples,), for example using ravel().", DataConversionWarning,
                           stacklevel=2)  # scikit-learn's forests warn so; its trees do not
