@@ -164,6 +164,31 @@ def test_missing_values_go_where_sklearns_tree_sends_them():
         np.testing.assert_allclose(ours.predict(rows), ref.predict(rows), rtol=1e-10, atol=1e-12)
 
 
+def _categorical_frame(n=400, seed=0):
+    import pandas as pd
+    rng = np.random.RandomState(seed)
+    level = rng.randint(0, 8, n)
+    # output 0 ranks the levels one way, output 1 another: no single order serves both
+    Y = np.c_[(level % 4) * 2.0, (level // 4) * 3.0 + (level == 5)] + rng.randint(-2, 3, (n, 2)) / 8
+    X = pd.DataFrame({"level": pd.Categorical(np.array(list("abcdefgh"))[level]), "noise": rng.rand(n)})
+    return X, Y, level
+
+
+@pytest.mark.parametrize("cls", REGRESSORS)
+def test_categorical_features_split_by_sets_on_every_output(cls):
+    X, Y, level = _categorical_frame()
+    model = _small(cls, max_depth=6).fit(X, Y)
+    assert model._forest.cat_bins.shape[0] > 0
+    means = np.array([Y[level == v].mean(axis=0) for v in range(8)])
+    # every level's mean vector is learned, for both outputs
+    np.testing.assert_allclose(model.predict(X), means[level], atol=0.35)
+    single = _small(cls, max_depth=6).fit(X, Y[:, 1])
+    double = _small(cls, max_depth=6).fit(X, np.c_[Y[:, 1], Y[:, 1]])
+    np.testing.assert_array_equal(double.predict(X)[:, 0], single.predict(X))
+    with pytest.raises(ValueError, match="target of one column; this one has 2 outputs"):
+        _small(cls, cat_encoding="target").fit(X, Y)
+
+
 def test_cross_val_score_takes_a_2d_y():
     X, Y = _data()
     scores = cross_val_score(silva.RandomForestRegressor(n_estimators=10, random_state=0), X, Y,
