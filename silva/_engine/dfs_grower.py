@@ -53,8 +53,9 @@ from .tree import unpack_trees
 
 
 # The kernels' configuration, passed as records (numba compiles named tuples as plain structs).
-# How trees grow: K outputs (classes, or the regression targets), the criterion (``criterion.CRITERIA``), the stopping rules,
-# the features drawn per node, extra trees' random thresholds, and the channel held monotone.
+# How trees grow: K outputs (classes, or the regression targets), the criterion (``criterion.CRITERIA``),
+# the stopping rules, the features drawn per node, extra trees' random thresholds, and the channel held
+# monotone.
 GrowthRules = namedtuple("GrowthRules", "K classification criterion max_depth min_samples_split "
                                         "min_samples_leaf min_weight_leaf min_gain max_features extra value_ch")
 # The binned data: row-major bins (``_row_major``), the bins' value ranges (``_value_ranges``), the
@@ -77,8 +78,8 @@ def _grow_one(data, rules, mono, rows_in, w_rows, targets, seed, scratch, out):
     constraints (see below; None compiles the unconstrained grower, without the bound checks).
     ``targets``: one value per row (the target, or the class index), or for K regression outputs the
     (rows, K) targets flattened row by row. The scratch buffers (``Scratch``) are the caller's, reused
-    from tree to tree: rows2 / w2 hold >= 2n entries, t2 2n times the values per row, kbs >= _GATHER * n, kbest >= n; keys, bins_sorted, stat_rows, cnt_rows >= n rows
-    (random forests only); hist (missing_bin + 1) * (K + 1), hist_cnt missing_bin + 1.
+    from tree to tree: rows2 / w2 hold >= 2n entries, t2 2n times the values per row, kbs >= _GATHER * n,
+    kbest >= n; keys, bins_sorted, stat_rows, cnt_rows >= n rows (random forests only); hist (missing_bin + 1) * (K + 1), hist_cnt missing_bin + 1.
 
     Categorical features (``is_cat``) split by category sets (``_cat_split_sorted``, or
     ``_cat_split_random`` for extra trees), except those flagged ``code_order`` (binned by ranges of

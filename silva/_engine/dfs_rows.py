@@ -2,9 +2,9 @@
 
 A node's rows, weights and targets lie contiguous in one half of ping-pong buffers (rows2 / w2 / t2);
 t2 holds T values per row (``target_width``): the target or the class, or a multi-output regression's
-K targets side by side. ``_gather`` copies the bins of up to ``_GATHER`` candidate features of those rows into contiguous
-stretches (one pass over the row-major records), which the split search then reads; ``_partition`` /
-``_partition_cat`` write the children into the other half.
+K targets side by side. ``_gather`` copies the bins of up to ``_GATHER`` candidate features of those
+rows into contiguous stretches (one pass over the row-major records), which the split search then
+reads; ``_partition`` / ``_partition_cat`` write the children into the other half.
 """
 import numpy as np
 from numba import njit

@@ -111,9 +111,12 @@ class DecisionTreeRegressor(RegressorMixin, _TreeMixin, BaseCART):
     Missing values (NaN) go to the side learned at each split; a split on a feature that had no missing
     values in training sends them to the child with more training rows (as scikit-learn).
 
+    ``y`` may be 2-D (n_samples, n_outputs): a multi-output tree whose leaves hold the mean of each
+    output (see ``_cart_base``).
+
     Attributes
     ----------
-    n_features_in_, feature_names_in_, feature_importances_
+    n_features_in_, n_outputs_, feature_names_in_, feature_importances_
 
     Examples
     --------

@@ -87,10 +87,12 @@ def test_exact_tree_is_sklearns_tree():
     # different ones, which moves held-out predictions, not training ones.)
     X, Y = _data(400, 5)
     Xt = np.random.RandomState(1).rand(200, 5)
-    for kw in (dict(min_samples_leaf=7), dict(max_depth=4), dict(min_impurity_decrease=0.01),
-               dict(min_samples_leaf=4, min_impurity_decrease=0.002)):
-        ours = silva.DecisionTreeRegressor(max_bin=None, random_state=0, **kw).fit(X, Y)
-        ref = sk_tree.DecisionTreeRegressor(random_state=0, **kw).fit(X, Y)
+    w = np.random.RandomState(2).uniform(0.2, 3.0, X.shape[0])
+    for kw, sw in ((dict(min_samples_leaf=7), None), (dict(max_depth=4), None),
+                   (dict(min_impurity_decrease=0.01), None), (dict(min_samples_leaf=7, min_impurity_decrease=0.002), w),
+                   (dict(max_leaf_nodes=12), None), (dict(min_samples_leaf=6, min_weight_fraction_leaf=0.02), w)):
+        ours = silva.DecisionTreeRegressor(max_bin=None, random_state=0, **kw).fit(X, Y, sample_weight=sw)
+        ref = sk_tree.DecisionTreeRegressor(random_state=0, **kw).fit(X, Y, sample_weight=sw)
         assert ours.get_n_leaves() == ref.get_n_leaves(), kw
         np.testing.assert_allclose(ours.predict(Xt), ref.predict(Xt), rtol=1e-10, atol=1e-12)
         np.testing.assert_allclose(ours.feature_importances_, ref.feature_importances_, rtol=1e-9, atol=1e-12)
