@@ -79,7 +79,8 @@ def _grow_one(data, rules, mono, rows_in, w_rows, targets, seed, scratch, out):
     ``targets``: one value per row (the target, or the class index), or for K regression outputs the
     (rows, K) targets flattened row by row. The scratch buffers (``Scratch``) are the caller's, reused
     from tree to tree: rows2 / w2 hold >= 2n entries, t2 2n times the values per row, kbs >= _GATHER * n,
-    kbest >= n; keys, bins_sorted, stat_rows, cnt_rows >= n rows (random forests only); hist (missing_bin + 1) * (K + 1), hist_cnt missing_bin + 1.
+    kbest >= n; keys, bins_sorted, stat_rows, cnt_rows >= n rows (random forests only); hist
+    (missing_bin + 1) * (K + 1), hist_cnt missing_bin + 1.
 
     Categorical features (``is_cat``) split by category sets (``_cat_split_sorted``, or
     ``_cat_split_random`` for extra trees), except those flagged ``code_order`` (binned by ranges of

@@ -43,9 +43,9 @@ already binned by ``mapper`` (a fitted ``BinMapper``; its categorical features, 
 ``category_ranges=True``, are split by category sets as in ``fit``): ``y_enc`` holds
 float class indices for classifiers -- the caller sets ``classes_`` / ``n_classes_`` first -- or float
 targets for regressors ((n,), or (n, n_outputs)); ``sample_weight`` (n,) or None (rows of weight 0 are
-left out); ``rng`` a ``RandomState`` seeding the tree. It sets ``n_features_in_`` and the fitted forest, so ``predict`` /
-``predict_proba`` work on raw X afterwards (the caller sets ``feature_names_in_`` / ``_schema`` when it
-has them). ``_predict_values_binned(X_tiles, missing_bin)`` gives the summed leaf vectors of binned rows
+left out); ``rng`` a ``RandomState`` seeding the tree. It sets ``n_features_in_`` and the fitted
+forest, so ``predict`` / ``predict_proba`` work on raw X afterwards (the caller sets
+``feature_names_in_`` / ``_schema`` when it has them). ``_predict_values_binned(X_tiles, missing_bin)`` gives the summed leaf vectors of binned rows
 (the training rows) without a raw pass.
 """
 import math
