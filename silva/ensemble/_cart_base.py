@@ -45,8 +45,8 @@ float class indices for classifiers -- the caller sets ``classes_`` / ``n_classe
 targets for regressors ((n,), or (n, n_outputs)); ``sample_weight`` (n,) or None (rows of weight 0 are
 left out); ``rng`` a ``RandomState`` seeding the tree. It sets ``n_features_in_`` and the fitted
 forest, so ``predict`` / ``predict_proba`` work on raw X afterwards (the caller sets
-``feature_names_in_`` / ``_schema`` when it has them). ``_predict_values_binned(X_tiles, missing_bin)`` gives the summed leaf vectors of binned rows
-(the training rows) without a raw pass.
+``feature_names_in_`` / ``_schema`` when it has them). ``_predict_values_binned(X_tiles, missing_bin)``
+gives the summed leaf vectors of binned rows (the training rows) without a raw pass.
 """
 import math
 import numbers
