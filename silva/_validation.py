@@ -12,12 +12,16 @@ FLOAT_DTYPES = (np.float64, np.float32)
 
 
 def check_fit_X_y(estimator, X, y, *, classifier, multi_output=False):
-    """X as float32/float64 (NaN allowed as missing, inf refused), y 1-D (or 2-D, one column per
-    output, with ``multi_output``). Frames and sparse input are converted through a Schema, stored as
-    ``estimator._schema`` (see silva/_schema.py)."""
+    """X as float32/float64 (NaN allowed as missing, inf refused), y 1-D -- or, with ``multi_output``,
+    1-D or (n_samples, n_outputs); a single column then comes back 1-D, as scikit-learn's trees read
+    it. Frames and sparse input are converted through a Schema, stored as ``estimator._schema`` (see
+    silva/_schema.py)."""
+    _check_y_shape(estimator, y, classifier, multi_output)
     schema, X = fit_convert(X)
     X, y = validate_data(estimator, X, y, dtype=FLOAT_DTYPES, ensure_all_finite="allow-nan",
                          y_numeric=not classifier, multi_output=multi_output)
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]
     estimator._schema = schema if schema is not None else Schema.for_array(X)
     if estimator._schema.feature_names is not None:
         estimator.feature_names_in_ = np.asarray(estimator._schema.feature_names, dtype=object)
@@ -26,6 +30,30 @@ def check_fit_X_y(estimator, X, y, *, classifier, multi_output=False):
     if y.dtype.kind in "fc" and not np.all(np.isfinite(y)):
         raise ValueError("y contains NaN or infinity; remove or impute those rows before fitting")
     return X, y
+
+
+def target_shape(y):
+    """y's shape, read without NumPy's array functions (scikit-learn's checks pass objects that refuse
+    them), or () when y is no array yet (ragged lists: left to scikit-learn's message)."""
+    if hasattr(y, "shape"):
+        return tuple(y.shape)
+    try:
+        return np.asarray(y).shape
+    except ValueError:
+        return ()
+
+
+def _check_y_shape(estimator, y, classifier, multi_output):
+    """Refuse a y of several columns that the estimator cannot learn, before scikit-learn's generic
+    message (a column vector is left to scikit-learn: it is read as 1-D, with a warning)."""
+    shape = target_shape(y)
+    name = type(estimator).__name__
+    if len(shape) > 2:
+        raise ValueError(f"y must be 1-D (n_samples,) or 2-D (n_samples, n_outputs); got y of shape {shape}")
+    if len(shape) == 2 and shape[1] > 1 and not multi_output:
+        kind = "classification" if classifier else "regression"
+        raise ValueError(f"{name} does not support multi-output {kind}: y must be 1-D (n_samples,), got y of "
+                         f"shape {shape}; fit one model per column")
 
 
 def check_predict_X(estimator, X):

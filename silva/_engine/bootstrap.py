@@ -47,26 +47,32 @@ def canonical_bits(values):
 
 class RowGroups:
     """The distinct rows (X, y) of positive weight, ordered by a hash of their content, with their total
-    weights: the units a bootstrap draws (see the module docstring)."""
+    weights: the units a bootstrap draws (see the module docstring). ``y``: (n,) or (n, n_outputs)."""
 
     def __init__(self, X, y, weight):
         n = X.shape[0]
         pos = np.arange(n) if weight is None else np.flatnonzero(weight > 0)
         w = np.ones(pos.size) if weight is None else weight[pos]
         hashes = np.empty(pos.size, dtype=np.uint64)
-        ybits = canonical_bits(np.asarray(y, dtype=np.float64)[pos])
+        yf = np.asarray(y, dtype=np.float64)
+        ybits = canonical_bits(yf[pos] if yf.ndim == 1 else yf[pos, 0])
         for lo in range(0, pos.size, _HASH_CHUNK):
             rows = pos[lo:lo + _HASH_CHUNK]
             hash_rows(canonical_bits(X[rows]), ybits[lo:lo + rows.size], hashes[lo:lo + rows.size])
-        order = np.argsort(hashes, kind="stable")
+        if yf.ndim == 1:
+            order = np.argsort(hashes, kind="stable")
+        else:
+            # the hash reads the first output; the others order the rows of equal hash, so equal rows
+            # lie side by side, and a y whose outputs are all alike draws as its 1-D column would
+            rest = canonical_bits(yf[pos, 1:])
+            order = np.lexsort([rest[:, k] for k in range(rest.shape[1] - 1, -1, -1)] + [hashes])
         first = np.ones(pos.size, dtype=bool)  # True where a new group starts (in hash order)
         same = np.flatnonzero(hashes[order[1:]] == hashes[order[:-1]])
         if same.size:
             a, b = pos[order[same]], pos[order[same + 1]]
             xa, xb = np.asarray(X[a], dtype=np.float64), np.asarray(X[b], dtype=np.float64)
             equal = np.all((xa == xb) | (np.isnan(xa) & np.isnan(xb)), axis=1)
-            yf = np.asarray(y, dtype=np.float64)
-            equal &= yf[a] == yf[b]
+            equal &= (yf[a] == yf[b]) if yf.ndim == 1 else np.all(yf[a] == yf[b], axis=1)
             first[same[equal] + 1] = False
         group_sorted = np.cumsum(first) - 1  # group of the row at each hash-order position
         n_groups = int(group_sorted[-1]) + 1 if pos.size else 0

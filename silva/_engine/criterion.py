@@ -6,7 +6,9 @@ A split's gain is score(left) + score(right) - score(parent), up to a constant f
   T soft-thresholding G by the L1 penalty alpha; value -T(G) / (H + lambda). Under monotone bounds the
   value is clamped and the score is that of the clamped value (``score_given_weight``).
 - squared error (CART regression): channels (sum w y, sum w); score (sum w y)^2 / W -- Newton's with
-  g = -w y, h = w, lambda = 0 -- and value the mean.
+  g = -w y, h = w, lambda = 0 -- and value the mean. With K outputs the channels are (sum w y_k, ..., W)
+  and the score sum_k (sum w y_k)^2 / W: the decrease of the squared error summed over the outputs
+  (scikit-learn averages it over them: the same best split).
 - gini: channels (per-class weights, W); score sum_k W_k^2 / W (the weighted Gini decrease equals the
   squared-error decrease on one-hot targets); value the class distribution.
 - entropy: score sum_k W_k log(W_k / W).
@@ -81,10 +83,9 @@ def channel_score(stats, K, criterion):
     W = stats[K]
     if W <= 0.0:
         return 0.0
-    if criterion == 0:
-        return stats[0] * stats[0] / W
     s = 0.0
-    if criterion == 1:
+    if criterion <= 1:
+        # squared error over K outputs and Gini share one sum (see the module); K = 1 gives x * x / W
         for k in range(K):
             s += stats[k] * stats[k]
         return s / W

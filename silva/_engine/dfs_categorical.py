@@ -5,6 +5,7 @@ import numpy as np
 from numba import njit
 
 from .criterion import channel_score
+from .dfs_rows import two_channels
 from .dfs_scan import _allowed, _bin_stats, _scan_sorted, _splitmix, _uniform
 from .scan import monotone_channel
 
@@ -84,7 +85,8 @@ def _cat_split_sorted(n_cat, n_miss, m, K, classification, missing_bin, total, p
     mean of y; binary: the share of class 1 (Breiman / Fisher: the best subset split is one of the
     splits of this order) -- and that order scanned as a numeric feature's bins (missing rows on either
     side). With more classes there is no such order for the Gini / entropy optimum; each class's share
-    gives one order (one-vs-rest) and the best split over those K scans is kept.
+    gives one order (one-vs-rest) and the best split over those K scans is kept; so does each output's
+    mean of a multi-output regression.
 
     Categories with fewer than ``min_rows`` rows in the node move together, as one group ordered by its
     own mean (LightGBM's and scikit-learn's rule, there with 10 rows): otherwise a feature with a category per row
@@ -118,9 +120,10 @@ def _cat_split_sorted(n_cat, n_miss, m, K, classification, missing_bin, total, p
     improved = False
     if n_grp < 2 and n_miss == 0:
         return improved
-    n_orders = K if classification and K > 2 else 1
+    # several channels (more classes, or outputs) have no single order: one per channel
+    n_orders = 1 if two_channels(K, classification) else K
     for o in range(n_orders):
-        ch = o if K > 2 else (1 if classification else 0)
+        ch = o if n_orders > 1 else (1 if classification else 0)
         for g in range(n_grp):
             w = gstat[g, K]
             keys[g] = gstat[g, ch] / w if w > 0 else 0.0

@@ -6,10 +6,10 @@ partition, stack -- runs inside one compiled function per tree, and trees are gr
 synchronising threads per node. The stack keeps memory at O(depth) whatever the tree size. The trees of
 a fit come back packed as a forest stores them (``grow_forest_packed``), their nodes copied once.
 
-Per-row statistics: a regression row adds (w*y, w); a
+Per-row statistics: a regression row adds (w*y, w) -- with K outputs (w*y_1, ..., w*y_K, w); a
 classification row adds w to its class channel and to the weight channel, so one scan serves
 squared error, Gini and entropy:
-    squared error: score = (sum w y)^2 / W           -> gain = SSE decrease
+    squared error: score = sum_k (sum w y_k)^2 / W   -> gain = SSE decrease, summed over the outputs
     gini:          score = sum_k W_k^2 / W            -> gain = weighted Gini decrease
     entropy:       score = sum_k W_k log(W_k / W)     -> gain = weighted entropy decrease
 A split's gain is score(left) + score(right) - score(parent); it must exceed ``min_gain``. Regression
@@ -43,7 +43,7 @@ from numba import njit, prange
 from ..data.binning import tiles_to_columns
 from ._memory import empty_pages
 from .dfs_categorical import _MIN_CATEGORY_ROWS, _cat_split_random, _cat_split_sorted, _cat_stats
-from .dfs_rows import _GATHER, _bin_range, _gather, _partition, _partition_cat, _totals
+from .dfs_rows import _GATHER, _bin_range, _gather, _partition, _partition_cat, _totals, target_width, two_channels
 from .criterion import CRITERIA, channel_score
 from .routing import bitset_words, set_bit
 from .scan import cart_kind
@@ -53,8 +53,9 @@ from .tree import unpack_trees
 
 
 # The kernels' configuration, passed as records (numba compiles named tuples as plain structs).
-# How trees grow: K outputs (classes, or 1), the criterion (``criterion.CRITERIA``), the stopping rules,
-# the features drawn per node, extra trees' random thresholds, and the channel held monotone.
+# How trees grow: K outputs (classes, or the regression targets), the criterion (``criterion.CRITERIA``),
+# the stopping rules, the features drawn per node, extra trees' random thresholds, and the channel held
+# monotone.
 GrowthRules = namedtuple("GrowthRules", "K classification criterion max_depth min_samples_split "
                                         "min_samples_leaf min_weight_leaf min_gain max_features extra value_ch")
 # The binned data: row-major bins (``_row_major``), the bins' value ranges (``_value_ranges``), the
@@ -75,9 +76,11 @@ def _grow_one(data, rules, mono, rows_in, w_rows, targets, seed, scratch, out):
 
     ``data``: a ``BinnedRows``; ``rules``: the ``GrowthRules``; ``mono``: None or the monotone
     constraints (see below; None compiles the unconstrained grower, without the bound checks).
-    The scratch buffers (``Scratch``) are the caller's, reused from tree to tree: rows2 / w2 / t2 hold
-    >= 2n entries, kbs >= _GATHER * n, kbest >= n; keys, bins_sorted, stat_rows, cnt_rows >= n rows
-    (random forests only); hist (missing_bin + 1) * (K + 1), hist_cnt missing_bin + 1.
+    ``targets``: one value per row (the target, or the class index), or for K regression outputs the
+    (rows, K) targets flattened row by row. The scratch buffers (``Scratch``) are the caller's, reused
+    from tree to tree: rows2 / w2 hold >= 2n entries, t2 2n times the values per row, kbs >= _GATHER * n,
+    kbest >= n; keys, bins_sorted, stat_rows, cnt_rows >= n rows (random forests only); hist
+    (missing_bin + 1) * (K + 1), hist_cnt missing_bin + 1.
 
     Categorical features (``is_cat``) split by category sets (``_cat_split_sorted``, or
     ``_cat_split_random`` for extra trees), except those flagged ``code_order`` (binned by ranges of
@@ -101,13 +104,15 @@ def _grow_one(data, rules, mono, rows_in, w_rows, targets, seed, scratch, out):
     # rows) never shifts the draws of the others, so weight k and k repeated rows grow the same tree
     n = rows_in.size
     C = K + 1
+    T = target_width(K, classification)
     # A node's rows, their weights and targets lie contiguous, in row order, in one half of the *2
     # buffers (side 0: [0, n), side 1: [n, 2n)); a split writes its children into the other half
     # (ping-pong), so nothing is copied back. Indices are unsigned so the loops vectorise.
     for p in range(n):
         rows2[p] = rows_in[p]
         w2[p] = w_rows[p]
-        t2[p] = targets[rows_in[p]]
+        for k in range(T):
+            t2[p * T + k] = targets[rows_in[p] * T + k]
     # kbs[j * n + p]: the candidates' bins of the node's rows; kbest: those of the best split's feature
     feats = np.arange(n_features)
     stack_node = np.empty(256, dtype=np.int64)
@@ -269,7 +274,7 @@ def _grow_one(data, rules, mono, rows_in, w_rows, targets, seed, scratch, out):
                     improved = _eval_threshold(kbs, off, t2, w2, src, m, t, n_miss, K, classification,
                                                missing_bin, total, parent, criterion, min_samples_leaf,
                                                min_weight_leaf, e_left, e_miss, e_L, e_R, e_acc, best, cons)
-                elif not classification or K == 2:
+                elif two_channels(K, classification):
                     n_dist = _entries2(kbs, off, t2, w2, src, m, b_min, b_max, missing_bin, keys, order_buf,
                                        bins_sorted, stat_rows, hist)
                     improved = scan_pairs(bins_sorted, stat_rows, n_dist, m, missing_bin, parent,
@@ -305,15 +310,15 @@ def _grow_one(data, rules, mono, rows_in, w_rows, targets, seed, scratch, out):
             continue
         nl = int(best[5])
         if best_is_cat:
-            _partition_cat(best_kb, best_off, m, rows2, w2, t2, src, (1 - side) * n + lo, nl, best_table, best_d,
-                           missing_bin)
+            _partition_cat(best_kb, best_off, m, rows2, w2, t2, T, src, (1 - side) * n + lo, nl, best_table,
+                           best_d, missing_bin)
             out_cat_split[node] = 1
             out_cat_words[node, :] = 0
             for b in range(best_cat_lo, best_cat_hi + 1):
                 if best_table[b]:
                     set_bit(out_cat_words[node], b)
         else:
-            _partition(best_kb, best_off, m, rows2, w2, t2, src, (1 - side) * n + lo, nl, best_b, best_d,
+            _partition(best_kb, best_off, m, rows2, w2, t2, T, src, (1 - side) * n + lo, nl, best_b, best_d,
                        missing_bin)
         if sp + 2 >= stack_node.size:
             stack_node = np.concatenate((stack_node, np.empty(stack_node.size, dtype=np.int64)))
@@ -389,13 +394,13 @@ def _first_extreme(first, second, n_nodes, out_left, out_value, ch, sign):
     return ext
 
 
-def _scratch(n_workers, n_max, itemsize_dtype, K, missing_bin, extra):
+def _scratch(n_workers, n_max, itemsize_dtype, K, missing_bin, extra, T=1):
     """Per-worker scratch buffers of _grow_one for trees of up to n_max rows (see its docstring), one row
-    per worker."""
+    per worker; ``T`` target values per row."""
     C = max(K + 1, 3)  # _entries2 keeps (sum w y, sum w, rows)
     n_rf = 0 if extra else n_max  # the sort / histogram entries are the random forests'
     return Scratch(np.empty((n_workers, 2 * n_max), np.int64), np.empty((n_workers, 2 * n_max)),
-                   np.empty((n_workers, 2 * n_max)), np.empty((n_workers, _GATHER * n_max), itemsize_dtype),
+                   np.empty((n_workers, 2 * n_max * T)), np.empty((n_workers, _GATHER * n_max), itemsize_dtype),
                    np.empty((n_workers, n_max), itemsize_dtype), np.empty((n_workers, n_rf), np.int64),
                    np.empty((n_workers, n_rf), np.int64), np.empty((n_workers, n_rf, C)),
                    np.empty((n_workers, n_rf), np.int64), np.empty((n_workers, 2 * (missing_bin + 1) * C)),
@@ -524,18 +529,18 @@ def grow_forest_packed(X_tiles, mapper, samples, targets, *, n_classes=0, criter
     """Grow one tree per entry of ``samples``: (rows, weights) pairs -- int arrays of rows (repeats
     allowed) and their weights -- in a list, or any sequence whose slices are lists of pairs (a forest's
     bootstrap draws each batch's samples when asked, so they are never all held at once); ``targets``:
-    y (regression) or class indices (``n_classes`` >= 2).
+    y (regression: (n,), or (n, n_outputs) for several outputs) or class indices (``n_classes`` >= 2).
     ``bin_bounds``: see ``_value_ranges``; ``missing_to_larger``: a mask of the features whose splits
     send missing values to the child with more training rows (scikit-learn's rule for features that had
     none in training) instead of the learned side. Categorical features (``mapper.is_categorical_``)
     split by category sets; those flagged in the mask ``code_order`` (binned by ranges of codes) are
     searched as ordered bins, their splits kept as sets too. ``monotonic_cst``: -1/0/+1 per feature or
-    None (regression, or two classes: class 1's share is held monotone).
+    None (one regression output, or two classes: class 1's share is held monotone).
 
     Returns the trees packed, as a forest stores them: a dict with the node fields of
     ``silva._engine.tree.NODE_FIELDS`` concatenated over the trees (children indices within each tree),
-    ``values`` (n_nodes, K): the mean target (K = 1) or the class distribution (K = n_classes) of each
-    node, ``tree_offsets`` (n_trees + 1) and ``cat_bins`` (the categorical splits' bitsets).
+    ``values`` (n_nodes, K): the mean targets (K = n_outputs) or the class distribution (K = n_classes)
+    of each node, ``tree_offsets`` (n_trees + 1) and ``cat_bins`` (the categorical splits' bitsets).
 
     Trees grow in parallel batches into scratch node buffers (room for 2 * rows + 1 nodes per tree; each
     thread's trees written one after the other, so only the nodes grown are touched), and each batch is
@@ -543,13 +548,17 @@ def grow_forest_packed(X_tiles, mapper, samples, targets, *, n_classes=0, criter
     copied one time (growing the packed arrays when a guess of their size falls short)."""
     n_features = mapper.n_value_bins_.size
     classification = n_classes >= 2
-    K = n_classes if classification else 1
+    targets = np.asarray(targets, dtype=np.float64)
+    if classification and targets.ndim != 1:
+        raise ValueError("class indices must be one per row")
+    K = n_classes if classification else (1 if targets.ndim == 1 else targets.shape[1])
+    # one flat array whatever the outputs: the kernels compile once
+    targets = np.ascontiguousarray(targets).ravel()
     max_features = n_features if max_features is None else int(max_features)
-    targets = np.ascontiguousarray(targets, dtype=np.float64)
     mono = (None if monotonic_cst is None or not np.any(monotonic_cst)
             else np.ascontiguousarray(monotonic_cst, dtype=np.int8))
-    if mono is not None and K > 2:
-        raise ValueError("monotone constraints need a regression target or two classes")
+    if mono is not None and not (K == 1 or (classification and K == 2)):
+        raise ValueError("monotone constraints need one regression output or two classes")
     value_ch = 1 if classification else 0
     bin_lo, bin_hi, bin_mid = _value_ranges(mapper, bin_bounds, extra)
     X_flat, stride = _row_major(X_tiles, n_features)
@@ -590,7 +599,7 @@ def grow_forest_packed(X_tiles, mapper, samples, targets, *, n_classes=0, criter
         if scratch is None or int(sizes.max()) > scratch.rows2.shape[1] // 2:
             # one set of scratch buffers per thread, reused by all its trees
             scratch = _scratch(max(1, min(n_threads, batch, n_trees)), int(sizes.max()), X_flat.dtype, K,
-                               mapper.missing_bin_, extra)
+                               mapper.missing_bin_, extra, 1 if classification else K)
         row_offsets = np.zeros(len(rs) + 1, dtype=np.int64)
         np.cumsum(sizes, out=row_offsets[1:])
         n_workers = scratch.rows2.shape[0]

@@ -1,9 +1,10 @@
 """Row passes of the depth-first grower (``dfs_grower._grow_one``) over a node's contiguous rows.
 
 A node's rows, weights and targets lie contiguous in one half of ping-pong buffers (rows2 / w2 / t2);
-``_gather`` copies the bins of up to ``_GATHER`` candidate features of those rows into contiguous
-stretches (one pass over the row-major records), which the split search then reads; ``_partition`` /
-``_partition_cat`` write the children into the other half.
+t2 holds T values per row (``target_width``): the target or the class, or a multi-output regression's
+K targets side by side. ``_gather`` copies the bins of up to ``_GATHER`` candidate features of those
+rows into contiguous stretches (one pass over the row-major records), which the split search then
+reads; ``_partition`` / ``_partition_cat`` write the children into the other half.
 """
 import numpy as np
 from numba import njit
@@ -13,6 +14,44 @@ from .routing import bin_goes_left, table_goes_left
 
 _PREFETCH = 16  # rows ahead whose records _gather asks the cache for
 _GATHER = 8  # candidate features whose bins one pass over a node's rows gathers (_gather unrolls 8)
+
+
+@njit(cache=True, inline="always")
+def two_channels(K, classification):
+    """Whether a node's stats fit (sum w y, sum w) -- one regression output, or two classes (y the
+    class) -- kept in registers; else K channels: class weights, or the sums w y_k of K outputs."""
+    return K == 1 or (classification and K == 2)
+
+
+@njit(cache=True, inline="always")
+def target_width(K, classification):
+    """Values per row in the targets and t2: K for a multi-output regression, else 1."""
+    return 1 if classification else K
+
+
+@njit(cache=True, inline="always")
+def add_row(stat, base, t2, q, w, K, classification):
+    """Add the row at t2 position q, of weight w, to the K channels stat[base:base + K] (not the weight
+    channel): w to its class's channel, or w y_k to output k's."""
+    if classification:
+        stat[base + np.uint64(t2[q])] += w
+    else:
+        uK = np.uint64(K)
+        for k in range(uK):
+            stat[base + k] += w * t2[q * uK + k]
+
+
+@njit(cache=True, inline="always")
+def move_row(rows2, w2, t2, q, p, T):
+    """Copy the row at buffer position p (its row, weight and T target values) to position q."""
+    rows2[q] = rows2[p]
+    w2[q] = w2[p]
+    if T == 1:
+        t2[q] = t2[p]
+    else:
+        uT = np.uint64(T)
+        for k in range(uT):
+            t2[q * uT + k] = t2[p * uT + k]
 
 
 @njit(cache=True)
@@ -89,12 +128,12 @@ def _bin_range(kbs, off, m, missing_bin):
 
 @njit(cache=True, inline="always")
 def _totals(t2, w2, src, m, K, classification, total, acc):
-    """total = the stats of rows src..src+m-1 (class weights and the weight, or sum w y and the weight).
+    """total = the stats of rows src..src+m-1 (class weights and the weight, or sums w y_k and the weight).
     Sums in registers (binary: the class-1 weight; more classes: four interleaved accumulators), so
     consecutive rows do not wait on each other; inlined into _grow_one, whose sums may vectorise."""
     s = np.uint64(src)
     um = np.uint64(m)
-    if not classification or K == 2:
+    if two_channels(K, classification):
         s_y = 0.0
         s_w = 0.0
         for p in range(um):
@@ -107,6 +146,15 @@ def _totals(t2, w2, src, m, K, classification, total, acc):
         else:
             total[0] = s_y
             total[1] = s_w
+    elif not classification:
+        # K outputs: one fixed order of sums, whatever the threads
+        for c in range(K):
+            total[c] = 0.0
+        s_w = 0.0
+        for p in range(um):
+            add_row(total, np.uint64(0), t2, s + p, w2[s + p], K, False)
+            s_w += w2[s + p]
+        total[K] = s_w
     else:
         for c in range(4 * K):
             acc[c] = 0.0
@@ -120,10 +168,11 @@ def _totals(t2, w2, src, m, K, classification, total, acc):
 
 
 @njit(cache=True)
-def _partition(kb, off, m, rows2, w2, t2, src, dst, nl, t, missing_left, missing_bin):
+def _partition(kb, off, m, rows2, w2, t2, T, src, dst, nl, t, missing_left, missing_bin):
     """Stable partition of rows src..src+m-1 (``kb[off:off + m]``: their bins of the split feature) into
     dst..dst+m-1: the rows that go left (bin <= t, or missing when missing_left) first, each side in its
-    original order. Branch-free: a row is written at its side's cursor and only that cursor moves."""
+    original order; each row takes its T target values along. Branch-free: a row is written at its
+    side's cursor and only that cursor moves."""
     s = np.uint64(src)
     o = np.uint64(off)
     li = np.uint64(dst)
@@ -132,15 +181,13 @@ def _partition(kb, off, m, rows2, w2, t2, src, dst, nl, t, missing_left, missing
         b = kb[o + p]
         go = bin_goes_left(b, t, missing_left == 1, missing_bin)
         q = li if go else ri
-        rows2[q] = rows2[s + p]
-        w2[q] = w2[s + p]
-        t2[q] = t2[s + p]
+        move_row(rows2, w2, t2, q, s + p, T)
         li += np.uint64(go)
         ri += np.uint64(not go)
 
 
 @njit(cache=True)
-def _partition_cat(kb, off, m, rows2, w2, t2, src, dst, nl, table, missing_left, missing_bin):
+def _partition_cat(kb, off, m, rows2, w2, t2, T, src, dst, nl, table, missing_left, missing_bin):
     """``_partition`` of a categorical split: a row goes left when ``table`` marks its bin (missing rows:
     when missing_left)."""
     s = np.uint64(src)
@@ -151,8 +198,6 @@ def _partition_cat(kb, off, m, rows2, w2, t2, src, dst, nl, table, missing_left,
         b = kb[o + p]
         go = table_goes_left(b, table, missing_left == 1, missing_bin)
         q = li if go else ri
-        rows2[q] = rows2[s + p]
-        w2[q] = w2[s + p]
-        t2[q] = t2[s + p]
+        move_row(rows2, w2, t2, q, s + p, T)
         li += np.uint64(go)
         ri += np.uint64(not go)

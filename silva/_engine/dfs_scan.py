@@ -1,6 +1,6 @@
 """Split scores and the search of ordered bins for the depth-first grower (``dfs_grower._grow_one``).
 
-Per-row statistics: a regression row adds (w*y, w); a
+Per-row statistics: a regression row adds (w*y, w) -- (w*y_1, ..., w*y_K, w) with K outputs; a
 classification row adds w to its class channel and to the weight channel, so one scan serves squared
 error, Gini and entropy (``criterion.channel_score``). Random forests and CART scan a feature's bins in order
 (``_entries`` / ``_entries2`` then ``_scan_sorted`` / ``scan_pairs``, both the ordered scan of
@@ -13,6 +13,7 @@ from numba import njit
 
 from .constraints import values_ok
 from .criterion import channel_score, pair_score
+from .dfs_rows import add_row, two_channels
 from .scan import _ratio, monotone_channel, scan_channels, scan_ordered
 
 _SMALL = 32  # rows below which sorting them beats zeroing and scanning a histogram
@@ -110,7 +111,7 @@ def _eval_threshold(kbs, off, t2, w2, src, m, t, n_miss, K, classification, miss
     nl = 0
     improved = False
     # branch-free (a random threshold sends rows either way unpredictably), sums in registers
-    if not classification or K == 2:
+    if two_channels(K, classification):
         # regression: (sum w y, sum w); binary: (weight of class 1, weight) -- scalars throughout
         s_y = 0.0
         s_w = 0.0
@@ -144,26 +145,36 @@ def _eval_threshold(kbs, off, t2, w2, src, m, t, n_miss, K, classification, miss
             if _offer(best, gain, t, d, n_left):
                 improved = True
         return improved
-    # more classes: four interleaved accumulators, so consecutive rows of one class do not wait on
-    # each other
-    for c in range(4 * K):
-        acc[c] = 0.0
     s_w = 0.0
-    for p in range(um):
-        go = kbs[o + p] <= t
-        w = w2[s + p] * (1.0 if go else 0.0)
-        acc[(p & np.uint64(3)) * np.uint64(K) + np.uint64(t2[s + p])] += w
-        s_w += w
-        nl += np.int64(go)
-    for c in range(K):
-        left[c] = (acc[c] + acc[K + c]) + (acc[2 * K + c] + acc[3 * K + c])
+    if classification:
+        # more classes: four interleaved accumulators, so consecutive rows of one class do not wait on
+        # each other
+        for c in range(4 * K):
+            acc[c] = 0.0
+        for p in range(um):
+            go = kbs[o + p] <= t
+            w = w2[s + p] * (1.0 if go else 0.0)
+            acc[(p & np.uint64(3)) * np.uint64(K) + np.uint64(t2[s + p])] += w
+            s_w += w
+            nl += np.int64(go)
+        for c in range(K):
+            left[c] = (acc[c] + acc[K + c]) + (acc[2 * K + c] + acc[3 * K + c])
+    else:
+        for c in range(K):
+            left[c] = 0.0
+        for p in range(um):
+            go = kbs[o + p] <= t
+            w = w2[s + p] * (1.0 if go else 0.0)
+            add_row(left, np.uint64(0), t2, s + p, w, K, False)
+            s_w += w
+            nl += np.int64(go)
     left[K] = s_w
     for c in range(C):
         miss[c] = 0.0
     if n_miss > 0:
         for p in range(um):
             if kbs[o + p] == missing_bin:
-                miss[int(t2[s + p])] += w2[s + p]
+                add_row(miss, np.uint64(0), t2, s + p, w2[s + p], K, classification)
                 miss[K] += w2[s + p]
     for d in range(2 if n_miss > 0 else 1):
         n_left = nl + n_miss * d
@@ -211,10 +222,10 @@ def _bin_stats(kbs, o, t2, w2, s, m, b_min, b_max, K, classification, missing_bi
     for p in range(np.uint64(m)):
         b = np.uint64(kbs[o + p])
         w = w2[s + p]
-        if classification:
-            hist[b * uC + np.uint64(t2[s + p])] += w
-        else:
+        if K == 1:
             hist[b * uC] += w * t2[s + p]
+        else:
+            add_row(hist, b * uC, t2, s + p, w, K, classification)
         hist[b * uC + np.uint64(K)] += w
         hist_cnt[b] += 1
     n = 0
@@ -247,10 +258,7 @@ def _entries(kbs, off, t2, w2, src, m, b_min, b_max, K, classification, missing_
             for c in range(C):
                 stat_rows[p, c] = 0.0
             cnt_rows[p] = 1
-            if classification:
-                stat_rows[p, int(t2[q])] = w2[q]
-            else:
-                stat_rows[p, 0] = w2[q] * t2[q]
+            add_row(stat_rows[p], np.uint64(0), t2, q, w2[q], K, classification)
             stat_rows[p, K] = w2[q]
         return m
     n_dist = _bin_stats(kbs, o, t2, w2, s, m, b_min, b_max, K, classification, missing_bin, hist, hist_cnt,

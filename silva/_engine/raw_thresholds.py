@@ -27,8 +27,9 @@ def local_thresholds(X, feature, threshold, missing_left, left, right, cat_index
                      cat_offsets, missing_bin, tree_offsets, rows, row_offsets):
     """Exact mode: move every numeric split's threshold to the midpoint between the largest value that
     goes left and the smallest that goes right among the tree's own rows (scikit-learn's thresholds),
-    instead of the midpoint between neighbours over all rows. The rows' partition is unchanged; unseen
-    values between the two midpoints are then sent where scikit-learn sends them."""
+    instead of the midpoint between neighbours over all rows (+inf when only missing rows go right). The
+    rows' partition is unchanged; unseen values between the two midpoints are then sent where
+    scikit-learn sends them."""
     for t in prange(tree_offsets.size - 1):
         base = tree_offsets[t]
         m = tree_offsets[t + 1] - base
@@ -50,7 +51,11 @@ def local_thresholds(X, feature, threshold, missing_left, left, right, cat_index
                 node = left[g] if go_left else right[g]
         for node in range(m):
             g = base + node
-            if left[g] != -1 and np.isfinite(lo_max[node]) and np.isfinite(hi_min[node]):
+            if left[g] != -1 and np.isfinite(lo_max[node]) and hi_min[node] == np.inf and cat_index[g] < 0:
+                # every value went left, only missing rows right: scikit-learn's split of missing
+                # values from the rest sends every value left, unseen larger ones too
+                threshold[g] = np.inf
+            elif left[g] != -1 and np.isfinite(lo_max[node]) and np.isfinite(hi_min[node]):
                 mid = lo_max[node] / 2.0 + hi_min[node] / 2.0
                 if mid >= hi_min[node] or not np.isfinite(mid):  # rounding: stay strictly below
                     mid = lo_max[node]

@@ -17,11 +17,18 @@ category sets, as the boosters' (see the grower: categories ordered by mean targ
 subsets for extra trees; past ``max_cat_bins`` categories with ordered codes, code ranges in code
 order). Unseen categories follow missing values.
 
+Multi-output regression. A regressor's y may be (n, n_outputs): the grower's channels are then the sums
+w y_k of every output (the Gini path's K channels holding real values; see ``_engine.criterion``), a
+split's gain is the squared-error decrease summed over the outputs, each node's value the vector of
+weighted means, and ``predict`` returns (n, n_outputs) -- (n,) for a 1-D y or a single column, as
+scikit-learn's. Classifiers take one target column.
+
 Units. silva's split gain is a weighted impurity decrease in weight units (squared error: SSE
-decrease; Gini: weighted Gini decrease; entropy: weighted decrease in nats). scikit-learn divides its
-decreases by the total weight and measures entropy in bits, so
-``min_gain = min_impurity_decrease * total_weight * (ln 2 for entropy)``, and cost-complexity alphas
-are ``gain / total_weight (/ ln 2 for entropy)``.
+decrease, summed over the outputs; Gini: weighted Gini decrease; entropy: weighted decrease in nats).
+scikit-learn divides its decreases by the total weight, measures entropy in bits and averages the
+squared error over the outputs, so ``min_gain = min_impurity_decrease * total_weight * (ln 2 for
+entropy; n_outputs for squared error)``, and cost-complexity alphas are ``gain / total_weight`` divided
+by the same factor (``_impurity_per_gain``).
 
 Sample weights and bootstrap. Rows of zero weight take no part in binning or growing (as if removed).
 Bootstrap samples are drawn over the *distinct* rows (X, y) of positive weight with probabilities
@@ -35,11 +42,11 @@ AdaBoost hook
 already binned by ``mapper`` (a fitted ``BinMapper``; its categorical features, binned with
 ``category_ranges=True``, are split by category sets as in ``fit``): ``y_enc`` holds
 float class indices for classifiers -- the caller sets ``classes_`` / ``n_classes_`` first -- or float
-targets for regressors; ``sample_weight`` (n,) or None (rows of weight 0 are left out); ``rng`` a
-``RandomState`` seeding the tree. It sets ``n_features_in_`` and the fitted forest, so ``predict`` /
-``predict_proba`` work on raw X afterwards (the caller sets ``feature_names_in_`` / ``_schema`` when it
-has them). ``_predict_values_binned(X_tiles, missing_bin)`` gives the summed leaf vectors of binned rows
-(the training rows) without a raw pass.
+targets for regressors ((n,), or (n, n_outputs)); ``sample_weight`` (n,) or None (rows of weight 0 are
+left out); ``rng`` a ``RandomState`` seeding the tree. It sets ``n_features_in_`` and the fitted
+forest, so ``predict`` / ``predict_proba`` work on raw X afterwards (the caller sets
+``feature_names_in_`` / ``_schema`` when it has them). ``_predict_values_binned(X_tiles, missing_bin)``
+gives the summed leaf vectors of binned rows (the training rows) without a raw pass.
 """
 import math
 import numbers
@@ -48,6 +55,7 @@ import warnings
 
 import numpy as np
 from sklearn.base import BaseEstimator
+from sklearn.exceptions import DataConversionWarning
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.utils import check_random_state
 from sklearn.utils.class_weight import compute_sample_weight
@@ -65,7 +73,7 @@ from .._params import storable_cat_encoding, validate_cart_params, with_added_pa
 from .._registry import model_class
 from .._schema import Schema
 from .._threads import numba_threads, resolve_n_jobs
-from .._validation import check_fit_X_y, check_predict_X, check_weights
+from .._validation import check_fit_X_y, check_predict_X, check_weights, target_shape
 from ._categorical import (AUTO_TARGET_LEVELS, categorical_indices, check_encodings,
                            encode_categoricals, ordered_features)
 from ._explain import cart_explained, explain, explain_flags
@@ -101,6 +109,7 @@ class BaseCART(TreeDataMixin, BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = not self._is_classifier
         tags.input_tags.allow_nan = True
         tags.input_tags.sparse = True  # densified below 2 GiB (silva/_schema.py)
         return tags
@@ -149,9 +158,16 @@ class BaseCART(TreeDataMixin, BaseEstimator):
             return int(mss)
         return max(2, int(math.ceil(mss * n_rows)))
 
-    def _impurity_per_gain(self):
-        """R units (scikit-learn's impurity x weight share) per unit of gain x total weight."""
-        return 1.0 / math.log(2.0) if self._criterion() == "entropy" else 1.0
+    def _impurity_per_gain(self, n_outputs=1):
+        """R units (scikit-learn's impurity x weight share) per unit of gain x total weight; scikit-learn
+        averages the squared error over the ``n_outputs`` outputs, silva's gain sums it."""
+        return 1.0 / math.log(2.0) if self._criterion() == "entropy" else 1.0 / n_outputs
+
+    @property
+    def n_outputs_(self):
+        """Number of outputs: y's columns for a regressor, 1 for a classifier (scikit-learn's)."""
+        check_is_fitted(self, "_forest")
+        return 1 if self._is_classifier else int(self._forest.values.shape[1])
 
     # ------------------------------------------------------------------ targets and weights
     def _encode_y(self, y):
@@ -186,7 +202,11 @@ class BaseCART(TreeDataMixin, BaseEstimator):
         self._check_params()
         previous = getattr(getattr(self, "_schema", None), "target_stats", None) \
             if getattr(self, "warm_start", False) and hasattr(self, "_forest") else None
-        X, y = check_fit_X_y(self, X, y, classifier=self._is_classifier)
+        if self._is_forest and target_shape(y)[1:] == (1,):
+            warnings.warn("A column-vector y was passed when a 1d array was expected. Please change the "
+                          "shape of y to (n_samples,), for example using ravel().", DataConversionWarning,
+                          stacklevel=2)  # scikit-learn's forests warn so; its trees do not
+        X, y = check_fit_X_y(self, X, y, classifier=self._is_classifier, multi_output=not self._is_classifier)
         sw = check_weights(sample_weight, X)
         if sw is not None and not sw.sum() > 0:
             raise ValueError("sample_weight sums to zero: no row would be learned from")
@@ -231,11 +251,11 @@ class BaseCART(TreeDataMixin, BaseEstimator):
         mapper, X_tiles = self._bin(X, w, rng.randint(MAX_INT))
         self._fit_tiles(X_tiles, mapper, y_enc, w, rng, X)
 
-    def _monotonic(self, mapper):
+    def _monotonic(self, mapper, n_outputs):
         """The fit's monotone constraints: int8 per feature, or None."""
         return resolve_monotonic_cst(getattr(self, "monotonic_cst", None), mapper.n_value_bins_.size,
                                      getattr(self, "feature_names_in_", None), mapper.is_categorical_,
-                                     self.n_classes_ - 1 if self._is_classifier else 1)
+                                     self.n_classes_ - 1 if self._is_classifier else n_outputs)
 
     def _fit_binned(self, X_tiles, mapper, y_enc, sample_weight, rng):
         """AdaBoost hook (module docstring): fit on binned rows; classes_ set by the caller."""
@@ -278,7 +298,8 @@ class BaseCART(TreeDataMixin, BaseEstimator):
         else:
             w_ref = 0.0  # unused: both thresholds are zero
         criterion = self._criterion()
-        nats = math.log(2.0) if criterion == "entropy" else 1.0
+        n_outputs = 1 if y_enc.ndim == 1 else y_enc.shape[1]
+        impurity_per_gain = self._impurity_per_gain(n_outputs)
         mss = self.min_samples_split
         # a fraction of the rows: of the smallest tree's (distinct in-bag) rows
         n_rows_min = 0 if isinstance(mss, numbers.Integral) else min(r.size for r, _ in samples)
@@ -287,13 +308,13 @@ class BaseCART(TreeDataMixin, BaseEstimator):
             # each bin's value range, where extra trees draw their thresholds (uniform in value, as
             # scikit-learn's), over the rows the trees learn from
             extra_args["bin_bounds"] = bin_value_ranges(X, X_tiles, samples, n_features, mapper.missing_bin_)
-        monotonic = self._monotonic(mapper)
+        monotonic = self._monotonic(mapper, n_outputs)
         packed = grow_forest_packed(
             X_tiles, mapper, samples, y_enc,
             n_classes=self.n_classes_ if self._is_classifier else 0, criterion=criterion,
             max_depth=self.max_depth, min_samples_split=self._min_samples_split(n_rows_min),
             min_samples_leaf=self.min_samples_leaf, min_weight_leaf=mwf * w_ref,
-            min_gain=mid * w_ref * nats, max_features=self._n_candidate_features(n_features),
+            min_gain=mid * w_ref / impurity_per_gain, max_features=self._n_candidate_features(n_features),
             extra=self._is_extra(), seeds=np.asarray(seeds, dtype=np.int64),
             # scikit-learn's rule: features without missing values in training send them to the larger child
             missing_to_larger=None if X is None else ~np.isnan(X).any(axis=0),
@@ -303,7 +324,7 @@ class BaseCART(TreeDataMixin, BaseEstimator):
             set_local_thresholds(packed, X, [r for r, _ in samples], Categories.for_cart(mapper))
         # the packed table as it is, or per-tree tables after best-first selection / pruning
         return prune_trees(packed, max_leaf_nodes=self.max_leaf_nodes, ccp_alpha=self.ccp_alpha,
-                           impurity_per_gain=self._impurity_per_gain(), monotonic=monotonic,
+                           impurity_per_gain=impurity_per_gain, monotonic=monotonic,
                            top_bin=mapper.missing_bin_ - 1)
 
     def _make_forest(self, grown, mapper, previous=None):
@@ -359,7 +380,7 @@ class BaseCART(TreeDataMixin, BaseEstimator):
         values = self._values(X)
         if self._is_classifier:
             return self.classes_.take(np.argmax(values, axis=1), axis=0)
-        return values[:, 0]
+        return values[:, 0] if values.shape[1] == 1 else values
 
     # ------------------------------------------------------------------ inspection
     @property
@@ -440,8 +461,8 @@ class BaseCART(TreeDataMixin, BaseEstimator):
                 raise ValueError("n_outputs does not match the number of classes")
             est.classes_ = classes
             est.n_classes_ = int(classes.size)
-        elif n_outputs != 1:
-            raise ValueError("a regressor has exactly one output")
+        elif n_outputs < 1:
+            raise ValueError("a regressor has at least one output")
         forest = Forest.from_state(state["forest"], n_features, 1)
         if forest.values.shape[1] != n_outputs:
             raise ValueError("node values must have one column per output")
@@ -493,6 +514,8 @@ class BaseForest(BaseCART):
                                  f"number of fitted trees ({previous.n_trees}) when warm_start==True")
             if X.shape[1] != self.n_features_in_:
                 raise ValueError("warm start needs the features the forest was fitted on")
+            if not self._is_classifier and (1 if y_enc.ndim == 1 else y_enc.shape[1]) != self.n_outputs_:
+                raise ValueError(f"warm start needs the {self.n_outputs_} output(s) the forest was fitted on")
             if self.n_estimators == previous.n_trees:
                 warnings.warn("Warm-start fitting without increasing n_estimators does not fit new trees.",
                               UserWarning)
@@ -561,8 +584,8 @@ class BaseForest(BaseCART):
             self.oob_decision_function_ = out
             self.oob_score_ = float(accuracy_score(y_enc.astype(np.intp), np.argmax(out, axis=1)))
         else:
-            self.oob_prediction_ = out[:, 0]
-            self.oob_score_ = float(r2_score(y_enc, out[:, 0]))
+            self.oob_prediction_ = out[:, 0] if y_enc.ndim == 1 else out
+            self.oob_score_ = float(r2_score(y_enc, self.oob_prediction_))
 
     # ------------------------------------------------------------------ inspection
     @property

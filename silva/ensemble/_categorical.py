@@ -108,8 +108,9 @@ def encode_categoricals(est, X, y, sample_weight, rng, n_classes=0, previous=Non
 
     Features encoded as target statistics get their ordered statistics in the returned copy of X, and
     their tables go to ``est._schema.target_stats`` (applied to every later input by
-    ``check_predict_X``). ``y``: the target (regression) or encoded classes; ``n_classes``: 0 for
-    regression; ``rng`` (a RandomState) draws the permutation's seed, only when a feature is encoded.
+    ``check_predict_X``). ``y``: the target (regression; several outputs are never encoded as target
+    statistics) or encoded classes; ``n_classes``: 0 for regression; ``rng`` (a RandomState) draws the
+    permutation's seed, only when a feature is encoded.
     ``previous``: the TargetStats of the fit a warm start continues; its features and seed are kept, so
     the trees already grown read the same statistics. Warns about a column with a different level in
     nearly every row (an identifier).
@@ -122,7 +123,7 @@ def encode_categoricals(est, X, y, sample_weight, rng, n_classes=0, previous=Non
         return X, categorical
     requested = _requested(est, d)
     ordered = set(ordered_features(est, categorical))
-    two_sided = n_classes <= 2  # a number or two classes: one statistic says all
+    two_sided = n_classes <= 2 and np.ndim(y) == 1  # a number or two classes: one statistic says all
     target = []
     for f in categorical:
         col = X[:, f]
@@ -134,8 +135,9 @@ def encode_categoricals(est, X, y, sample_weight, rng, n_classes=0, previous=Non
                           "inform predictions; drop it", UserWarning, stacklevel=_caller_level())
         enc = requested.get(f, "auto")
         if enc == "target" and not two_sided:
+            what = f"{n_classes} classes" if n_classes else f"{np.shape(y)[1]} outputs"
             raise ValueError(f"cat_encoding='target' (feature {_feature_name(est, f)}) needs a regression or "
-                             f"binary target; this one has {n_classes} classes (use 'set')")
+                             f"binary target of one column; this one has {what} (use 'set')")
         if enc == "target" or (enc == "auto" and two_sided and f not in ordered
                                and n_levels > AUTO_TARGET_LEVELS):
             target.append(f)

@@ -311,6 +311,8 @@ class _BaseAdaBoost(TreeDataMixin, BaseEstimator):
             learner = type(base)._from_model_state(sub)
             if type(learner) is not type(base) or learner.n_features_in_ != n_features:
                 raise ValueError("a learner does not match the base estimator or the features")
+            if not cls._is_classifier and learner.n_outputs_ != 1:
+                raise ValueError("an AdaBoost regressor's learners have one output each")
             if cls._is_classifier and not (learner.classes_.dtype == est.classes_.dtype
                                            and np.array_equal(learner.classes_, est.classes_)):
                 raise ValueError("a learner's classes do not match classes_")

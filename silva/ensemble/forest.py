@@ -107,9 +107,11 @@ class RandomForestRegressor(_ForestRegressor):
     weights, so an integer weight is exactly a repetition of the row. Missing values (NaN) go to the
     side learned at each split.
 
+    ``y`` may be 2-D (n_samples, n_outputs): multi-output trees (see ``_cart_base``).
+
     Attributes
     ----------
-    n_features_in_, feature_names_in_, feature_importances_, estimators_,
+    n_features_in_, n_outputs_, feature_names_in_, feature_importances_, estimators_,
     oob_score_, oob_prediction_ (with ``oob_score=True``)
 
     Examples
@@ -176,9 +178,11 @@ class ExtraTreesRegressor(_ForestRegressor):
     are drawn over the distinct rows with probabilities proportional to their sample weights, so an
     integer weight is exactly a repetition of the row.
 
+    ``y`` may be 2-D (n_samples, n_outputs): multi-output trees (see ``_cart_base``).
+
     Attributes
     ----------
-    n_features_in_, feature_names_in_, feature_importances_, estimators_
+    n_features_in_, n_outputs_, feature_names_in_, feature_importances_, estimators_
 
     Examples
     --------

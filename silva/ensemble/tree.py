@@ -36,7 +36,7 @@ class _TreeMixin:
         ``ccp_alphas`` (the effective alphas, increasing, starting at 0) and ``impurities`` (total leaf
         impurity of the pruned tree at each alpha)."""
         full = clone(self).set_params(ccp_alpha=0.0).fit(X, y, sample_weight=sample_weight)
-        ccp_alphas, impurities = pruning_path(full._forest.trees()[0], full._impurity_per_gain(),
+        ccp_alphas, impurities = pruning_path(full._forest.trees()[0], full._impurity_per_gain(full.n_outputs_),
                                               full._root_impurity(X, y, sample_weight))
         return Bunch(ccp_alphas=ccp_alphas, impurities=impurities)
 
@@ -48,11 +48,12 @@ class _TreeMixin:
                 return float(1.0 - np.sum(p * p))
             p = p[p > 0]
             return float(-np.sum(p * np.log2(p)))
-        _, y_checked = check_fit_X_y(self.__class__(), X, y, classifier=False)
+        _, y_checked = check_fit_X_y(self.__class__(), X, y, classifier=False, multi_output=True)
         y_checked = np.asarray(y_checked, dtype=np.float64)
-        w = np.ones_like(y_checked) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
-        mean = np.average(y_checked, weights=w)
-        return float(np.average((y_checked - mean) ** 2, weights=w))
+        w = np.ones(y_checked.shape[0]) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+        mean = np.average(y_checked, weights=w, axis=0)
+        # several outputs: scikit-learn's impurity is the mean of their variances
+        return float(np.mean(np.average((y_checked - mean) ** 2, weights=w, axis=0)))
 
 
 @register_model
@@ -110,9 +111,12 @@ class DecisionTreeRegressor(RegressorMixin, _TreeMixin, BaseCART):
     Missing values (NaN) go to the side learned at each split; a split on a feature that had no missing
     values in training sends them to the child with more training rows (as scikit-learn).
 
+    ``y`` may be 2-D (n_samples, n_outputs): a multi-output tree whose leaves hold the mean of each
+    output (see ``_cart_base``).
+
     Attributes
     ----------
-    n_features_in_, feature_names_in_, feature_importances_
+    n_features_in_, n_outputs_, feature_names_in_, feature_importances_
 
     Examples
     --------

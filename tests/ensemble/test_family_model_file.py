@@ -97,6 +97,9 @@ def _fit_models():
         "tree": (silva.DecisionTreeClassifier(max_depth=4, random_state=0).fit(X, labels), X),
         "forest": (silva.RandomForestRegressor(n_estimators=3, max_depth=4, oob_score=False,
                                                random_state=0).fit(Xd, yd), Xd),
+        # multi-output regression: a value vector per node, one column per output
+        "tree_multi": (silva.DecisionTreeRegressor(max_depth=4, random_state=0).fit(
+            Xa, np.c_[yd, np.sqrt(yd), -yd / 7]), Xa),
         "extra": (silva.ExtraTreesClassifier(n_estimators=3, max_depth=3, random_state=0).fit(X, y), X),
         "gbdt_binary": (silva.GBDTClassifier(subsample=0.8, max_features="sqrt", **small).fit(Xb, yb), Xb),
         "gbdt_multiclass": (silva.GBDTClassifier(max_leaf_nodes=3, **small).fit(X, labels), X),
@@ -120,7 +123,7 @@ def _fit_models():
     return models
 
 
-_KIND_NAMES = ["tree", "forest", "extra", "gbdt_binary", "gbdt_multiclass", "gbdt_quantile", "gbdt_huber",
+_KIND_NAMES = ["tree", "forest", "tree_multi", "extra", "gbdt_binary", "gbdt_multiclass", "gbdt_quantile", "gbdt_huber",
                "gbdt_absolute", "gbdt_squared", "ada_binary", "ada_multiclass", "ada_regression",
                "forest_target", "ada_target"]
 _KINDS = st.sampled_from(_KIND_NAMES)
@@ -144,7 +147,8 @@ def files(models, tmp_path_factory):
 def test_every_kind_and_class_is_covered(models):
     assert sorted(models) == sorted(_KIND_NAMES)
     assert {type(est).__name__ for est, _ in models.values()} >= set(_CLASS_NAMES) - {
-        "DecisionTreeRegressor", "ExtraTreesRegressor", "BoostClassifier", "BoostRegressor"}
+        "ExtraTreesRegressor", "BoostClassifier", "BoostRegressor"}
+    assert models["tree_multi"][0].predict(models["tree_multi"][1]).shape[1] == 3
     assert models["forest_target"][0]._schema.target_stats.features.tolist() == [4, 5]  # tables fuzzed too
     assert models["ada_target"][0]._schema.target_stats.features.tolist() == [5]
     assert models["gbdt_quantile"][0]._forest.cat_bins.shape[0] > 0  # categorical splits are fuzzed too
@@ -313,6 +317,10 @@ _REJECTED = [
     ("gbdt_huber", _set(("forest", "nodes", "count"), lambda v: -v), "count"),
     ("gbdt_huber", _set(("best_iteration_",), 0), "best_iteration_"),
     ("gbdt_binary", _set(("classes_",), np.array([np.nan, 1.0])), "classes_"),
+    # a multi-output regressor's outputs and value table must agree
+    ("tree_multi", _set(("n_outputs",), 1), "one column per output"),
+    ("tree_multi", _set(("n_outputs",), 0), "at least one output"),
+    ("forest", _set(("n_outputs",), 2), "one column per output"),
     # category maps that do not match the schema's levels or BinMapper's numbering
     ("gbdt_quantile", _set(("schema", "categories", 0), lambda levels: levels[:2]), "levels"),
     ("gbdt_quantile", _set(("forest", "categories", "map_flat"), lambda m: np.where(m == 1, 5, m)),
