@@ -368,7 +368,8 @@ class BaseCART(TreeDataMixin, BaseEstimator):
 
         ``pred_contribs=True``: exact TreeSHAP values (weighted training counts as covers) of what the
         model averages: the class probabilities for classifiers, shape (n, n_classes, n_features + 1),
-        the prediction for regressors, (n, n_features + 1); the bias (expected value) last, each row
+        the prediction for regressors, (n, n_features + 1) ((n, n_outputs, n_features + 1) for a 2-D y);
+        the bias (expected value) last, each row
         summing to ``predict_proba`` / ``predict`` (as the shap package explains scikit-learn forests).
         ``pred_interactions=True``: SHAP interaction values, (n, [n_classes,] n_features + 1,
         n_features + 1), bias at [-1, -1]; rows and columns sum to the contributions."""
@@ -376,7 +377,7 @@ class BaseCART(TreeDataMixin, BaseEstimator):
         if kind is not None:
             check_is_fitted(self, "_forest")
             return explain(cart_explained(self), check_predict_X(self, X), kind, self.n_jobs,
-                           not self._is_classifier)
+                           not self._is_classifier and self._forest.values.shape[1] == 1)
         values = self._values(X)
         if self._is_classifier:
             return self.classes_.take(np.argmax(values, axis=1), axis=0)

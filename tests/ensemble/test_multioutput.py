@@ -298,3 +298,20 @@ def test_warm_start_keeps_the_outputs():
         forest.set_params(n_estimators=6).fit(X, Y[:, :2])
     grown = forest.fit(X, Y)
     assert grown._forest.n_trees == 6 and grown.predict(X).shape == (300, 3)
+
+
+def test_multi_output_forest_explains_and_exports():
+    """A forest on a 2-D y explains each output additively and exports one ONNX column per output."""
+    import onnxruntime as ort
+    from silva.onnx import input_matrix
+    from tests.datasets import load_frame
+    frame = load_frame("california_housing")
+    X = frame.drop(columns=["target", "ocean_proximity"])
+    Y = np.column_stack([frame["target"] / 1e5, np.log(frame["target"])])
+    model = silva.RandomForestRegressor(n_estimators=5, max_depth=6, random_state=0).fit(X, Y)
+    contribs = model.predict(X.iloc[:200], pred_contribs=True)
+    assert contribs.shape == (200, 2, X.shape[1] + 1)
+    np.testing.assert_allclose(contribs.sum(axis=2), model.predict(X.iloc[:200]), rtol=1e-9)
+    session = ort.InferenceSession(model.to_onnx().SerializeToString())
+    got = session.run(None, {"X": input_matrix(model, X)})[0]
+    np.testing.assert_allclose(got, model.predict(X.astype(np.float32).astype(np.float64)), rtol=1e-5)
