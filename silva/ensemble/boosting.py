@@ -19,7 +19,8 @@ class BoostClassifier(ClassifierMixin, ClassifierOutputsMixin, BaseBoost):
     Attributes
     ----------
     classes_, n_classes_, n_features_in_, feature_names_in_, n_iter_, best_iteration_, evals_result_,
-    feature_importances_
+    feature_importances_; with ``booster="gblinear"`` also coef_ ((n_features,), or (n_features, n_classes_)
+    beyond two classes) and intercept_
 
     Examples
     --------
@@ -76,7 +77,8 @@ class BoostRegressor(RegressorMixin, RegressorOutputsMixin, BaseBoost):
 
     Attributes
     ----------
-    n_features_in_, feature_names_in_, n_iter_, best_iteration_, evals_result_, feature_importances_
+    n_features_in_, feature_names_in_, n_iter_, best_iteration_, evals_result_, feature_importances_; with
+    ``booster="gblinear"`` also coef_ ((n_features,), or (n_features, n_targets)) and intercept_
 
     Examples
     --------
