@@ -290,7 +290,7 @@ def with_added_param_defaults(params, cls):
              "base_score": None, "warm_start": False, "scale_pos_weight": 1.0, "class_weight": None,
              "booster": "gbtree", "data_sample_strategy": "bagging", "top_rate": 0.2, "other_rate": 0.1,
              "rate_drop": 0.0, "skip_drop": 0.0, "normalize_type": "tree", "sample_type": "uniform",
-             "one_drop": False}
+             "one_drop": False, "updater": "shotgun", "feature_selector": "cyclic"}
     return {**{k: v for k, v in added.items() if k in known and k not in params}, **params}
 
 
@@ -622,8 +622,28 @@ PARAMS = {
         '"gbtree" (also LightGBM\'s "gbdt"): every round adds trees to the model; "dart": each round first '
         'drops earlier rounds at random (``rate_drop``, ``skip_drop``, ``sample_type``, ``one_drop``), fits the '
         'model without them, then rescales (``normalize_type``): DART, XGBoost\'s and LightGBM\'s. DART takes '
-        "no early stopping.",
-        _check_choice(("gbtree", "gbdt", "dart")), ("boosting",),
+        'no early stopping. "gblinear": XGBoost\'s linear booster, raw = intercept_ + X @ coef_ (fitted '
+        "attributes), each round an elastic-net Newton coordinate descent step (``updater``, "
+        "``feature_selector``, ``reg_lambda`` and ``reg_alpha`` scaled by the total sample weight as XGBoost "
+        "does; missing values count as 0; categorical features are refused). Silva keeps its ``reg_lambda`` "
+        "default of 1 where XGBoost's gblinear has 0. Tree and sampling parameters are ignored; early "
+        "stopping keeps the best round's coefficients; no staged predictions, trees, warm start or "
+        "iteration_range other than all rounds.",
+        _check_choice(("gbtree", "gbdt", "dart", "gblinear")), ("boosting",),
+    ),
+    "updater": Param(
+        _models("boost"), "shotgun", "str",
+        'gblinear: "coord_descent" updates the features one after another, each from the gradients the '
+        'previous ones left; "shotgun" (XGBoost\'s default) is XGBoost\'s lock-free parallel version, which '
+        "silva runs as the same deterministic sequence (what XGBoost's shotgun computes on one thread), so "
+        "both give one model whatever ``n_jobs``.",
+        _check_choice(("shotgun", "coord_descent")),
+    ),
+    "feature_selector": Param(
+        _models("boost"), "cyclic", "str",
+        'gblinear: the order of the features in each round, "cyclic" (column order) or "shuffle" (a new '
+        "permutation every round, drawn from ``random_state``).",
+        _check_choice(("cyclic", "shuffle")),
     ),
     "data_sample_strategy": Param(
         _models("boost"), "bagging", "str",

@@ -26,6 +26,7 @@ from ..metrics import predictions, resolve_metrics
 from ._categorical import check_encodings, encode_categoricals, ordered_features
 from ._explain import boosting_explained, explain
 from ._imbalance import class_weighted
+from ._linear import boost_linear, check_linear_input, linear_scores
 from ._sampling import Dart, goss_rows
 from ._resume import (adopt_category_maps, adopt_input, check_classes, fitted_rounds, joined_categories,
                       old_trees, widened)
@@ -55,7 +56,7 @@ class BaseBoost(TreeDataMixin, BaseEstimator):
                  cat_l2=10.0, min_data_per_group=100,
                  max_cat_threshold=32, cat_code_order="auto", monotonic_cst=None, interaction_cst=None,
                  max_delta_step=None, base_score=None, random_state=None, n_jobs=None, verbose=0,
-                 warm_start=False, scale_pos_weight=1.0):
+                 warm_start=False, scale_pos_weight=1.0, updater="shotgun", feature_selector="cyclic"):
         self.n_estimators = n_estimators
         self.learning_rate = learning_rate
         self.max_depth = max_depth
@@ -101,6 +102,8 @@ class BaseBoost(TreeDataMixin, BaseEstimator):
         self.verbose = verbose
         self.warm_start = warm_start
         self.scale_pos_weight = scale_pos_weight
+        self.updater = updater
+        self.feature_selector = feature_selector
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -138,7 +141,10 @@ class BaseBoost(TreeDataMixin, BaseEstimator):
         baseline, category codes and bins are kept (silva/ensemble/_resume.py).
         """
         validate_params(self)
-        previous = fitted_rounds(self, init_model)
+        linear = self._booster() == "gblinear"
+        if linear and (init_model is not None or self.warm_start):
+            raise ValueError("booster='gblinear' does not continue a fit (init_model, warm_start): refit it")
+        previous = None if linear else fitted_rounds(self, init_model)
         if previous is not None and previous.warm:
             if self.n_estimators < previous.n_iter:
                 raise ValueError(f"n_estimators={self.n_estimators} must be larger or equal to n_iter_="
@@ -189,13 +195,20 @@ class BaseBoost(TreeDataMixin, BaseEstimator):
             X, y, sw, margin, Xv, yv, swv, mv = self._hold_out(X, y, sw, margin, rng)
             evals = [("validation", Xv, yv, swv, mv)]
         self._custom_eval_metric = any(callable(m) for m in _metric_items(self.eval_metric))
+        if linear:
+            check_linear_input(self, X.shape[1])
+            self.__dict__.pop("_forest", None)
+            boost_linear(self, X, y, sw, margin, loss, evals, rng, early, metrics, task, callbacks)
+            self._rng_states = (start_state, rng.get_state())
+            return self
+        self._linear = None
         with numba_threads(self.n_jobs):
             self._boost(X, y, sw, margin, loss, evals, rng, early, metrics, task, callbacks, previous)
         self._rng_states = (start_state, rng.get_state())
         return self
 
     def _booster(self):
-        """"gbtree" or "dart" (GBDT, which has no ``booster``, grows plain trees)."""
+        """"gbtree", "dart" or "gblinear" (GBDT, which has no ``booster``, grows plain trees)."""
         booster = getattr(self, "booster", "gbtree")
         return "gbtree" if booster == "gbdt" else booster
 
@@ -441,7 +454,65 @@ class BaseBoost(TreeDataMixin, BaseEstimator):
         return values
 
     # ------------------------------------------------------------------ predict
+    def _is_linear(self):
+        return getattr(self, "_linear", None) is not None
+
+    def _no_trees(self, what):
+        if self._is_linear():
+            raise ValueError(f"a linear booster has no trees: {what} needs booster='gbtree' or 'dart' "
+                             "(the linear model is coef_ and intercept_)")
+
+    def _linear_range(self, iteration_range):
+        """A linear model keeps only its final coefficients: every round or none."""
+        if iteration_range is None or (isinstance(iteration_range, (tuple, list))
+                                       and tuple(iteration_range) in ((0, 0), (0, self.n_iter_))):
+            return
+        raise ValueError(f"booster='gblinear' keeps only the coefficients after the last round kept: "
+                         f"iteration_range must be None, (0, 0) or (0, {self.n_iter_}), got {iteration_range!r}")
+
+    @property
+    def coef_(self):
+        """gblinear: the weights, shape (n_features,), or (n_features, n_outputs) for several outputs
+        (XGBoost's layout)."""
+        if not self._is_linear():
+            raise AttributeError("coef_ is defined only for booster='gblinear'")
+        coef = self._linear[0]
+        return coef[:, 0].copy() if coef.shape[1] == 1 else coef.copy()
+
+    @property
+    def intercept_(self):
+        """gblinear: the whole constant term per output, shape (n_outputs,): the starting score
+        (``base_score`` or the loss's optimum) plus the learnt bias, so raw = intercept_ + X @ coef_.
+        XGBoost's ``intercept_`` leaves out its ``base_score``."""
+        if not self._is_linear():
+            raise AttributeError("intercept_ is defined only for booster='gblinear'")
+        return self._baseline + self._linear[1]
+
+    def apply(self, X):
+        self._no_trees("apply")
+        return super().apply(X)
+
+    def trees_to_dataframe(self):
+        self._no_trees("trees_to_dataframe")
+        return super().trees_to_dataframe()
+
+    def dump_model(self):
+        self._no_trees("dump_model")
+        return super().dump_model()
+
+    def to_onnx(self):
+        self._no_trees("to_onnx")
+        return super().to_onnx()
+
     def _raw_predict(self, X, iteration_range=None, init_score=None, base_margin=None):
+        if self._is_linear():
+            X = check_predict_X(self, X)
+            margin = _margin(init_score, base_margin, X.shape[0], self._n_outputs, "init_score")
+            self._linear_range(iteration_range)
+            coef, bias = self._linear
+            with numba_threads(self.n_jobs):
+                raw = linear_scores(np.asarray(X, dtype=np.float64), coef, bias, self._baseline)
+            return raw if margin is None else raw + margin
         check_is_fitted(self, "_forest")
         X = check_predict_X(self, X)
         margin = _margin(init_score, base_margin, X.shape[0], self._n_outputs, "init_score")
@@ -451,7 +522,16 @@ class BaseBoost(TreeDataMixin, BaseEstimator):
         return raw if margin is None else raw + margin
 
     def _explain(self, X, kind, iteration_range, init_score, base_margin, squeeze):
-        """TreeSHAP values (or interaction values) of the raw scores of rounds ``iteration_range``."""
+        """TreeSHAP values (or interaction values) of the raw scores of rounds ``iteration_range``.
+
+        gblinear: the exact terms coef * x (missing x as 0; not centred, as XGBoost's) with the intercept
+        as the bias column; its interaction values hold them on the diagonal (a sum has no
+        interactions)."""
+        if self._is_linear():
+            X = check_predict_X(self, X)
+            margin = _margin(init_score, base_margin, X.shape[0], self._n_outputs, "init_score")
+            self._linear_range(iteration_range)
+            return _linear_explain(self, X, kind, margin, squeeze)
         check_is_fitted(self, "_forest")
         X = check_predict_X(self, X)
         margin = _margin(init_score, base_margin, X.shape[0], self._n_outputs, "init_score")
@@ -460,6 +540,7 @@ class BaseBoost(TreeDataMixin, BaseEstimator):
 
     def _leaves(self, X, iteration_range=None):
         """``predict(X, pred_leaf=True)``: leaf Node numbers (n, trees of the rounds asked for)."""
+        self._no_trees("pred_leaf")
         begin, end = self._tree_range(iteration_range)
         return self.apply(X)[:, begin:end]
 
@@ -484,6 +565,8 @@ class BaseBoost(TreeDataMixin, BaseEstimator):
 
     def _staged_raw(self, X):
         """Raw scores after each round kept; the thread count is set only while a round is summed."""
+        if self._is_linear():
+            raise ValueError("booster='gblinear' keeps only its final coefficients: no staged predictions")
         check_is_fitted(self, "_forest")
         X = check_predict_X(self, X)
         stages = staged_raw(self._forest, X, self._n_outputs, self._baseline, self._n_outputs)
@@ -496,7 +579,13 @@ class BaseBoost(TreeDataMixin, BaseEstimator):
 
     @property
     def feature_importances_(self):
-        """Total split gain per feature, normalised to sum to 1 (zeros for a model without splits)."""
+        """Total split gain per feature, normalised to sum to 1 (zeros for a model without splits).
+        gblinear: |coef| summed over the outputs, normalised to sum to 1 (XGBoost divides the signed
+        weights by their sum, which is no share)."""
+        if self._is_linear():
+            weights = np.abs(self._linear[0]).sum(axis=1)
+            total = weights.sum()
+            return weights / total if total > 0 else weights
         check_is_fitted(self, "_forest")
         gains = self._forest.feature_gains(self.n_features_in_)
         total = gains.sum()
@@ -506,6 +595,7 @@ class BaseBoost(TreeDataMixin, BaseEstimator):
         """Per-feature importance: "gain" (total split gain, as ``feature_importances_``), "split"
         (number of splits) or "cover" (total hessian of the rows reaching the splits); normalised to
         sum to 1 unless ``normalize=False``."""
+        self._no_trees("get_importance (see feature_importances_ and coef_)")
         check_is_fitted(self, "_forest")
         if importance_type not in ("gain", "split", "cover"):
             raise ValueError(f"importance_type must be 'gain', 'split' or 'cover', got {importance_type!r}")
@@ -524,13 +614,16 @@ class BaseBoost(TreeDataMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ model state
     def _get_model_state(self):
-        check_is_fitted(self, "_forest")
+        if not self._is_linear():
+            check_is_fitted(self, "_forest")
         params = storable_class_weight(storable_cat_encoding(storable_constraints(self.get_params(deep=False))))
         custom = callable(params.get("objective"))  # GBDT has no objective parameter
         if custom:
             params["objective"] = None  # code is never stored; predictions only need the link
         params["eval_metric"] = _storable_eval_metric(params["eval_metric"])
-        state = {"params": params, "custom_objective": custom, "forest": self._forest.to_state(),
+        model = ({"linear": {"coef": self._linear[0].copy(), "bias": self._linear[1].copy()}} if self._is_linear()
+                 else {"forest": self._forest.to_state()})
+        state = {"params": params, "custom_objective": custom, **model,
                  "baseline": np.asarray(self._baseline, dtype=np.float64), "n_outputs": int(self._n_outputs)}
         if getattr(self, "_custom_eval_metric", False):
             # written only when true, so files of models without one are those of older versions
@@ -547,8 +640,11 @@ class BaseBoost(TreeDataMixin, BaseEstimator):
 
     @classmethod
     def _from_model_state(cls, state):
-        allowed = _STATE_KEYS | {"feature_names_in_", "custom_eval_metric"} | set(cls._extra_state_keys)
+        allowed = _STATE_KEYS | {"feature_names_in_", "custom_eval_metric", "linear"} | set(cls._extra_state_keys)
         required = _STATE_KEYS | set(cls._extra_state_keys)
+        if isinstance(state, dict) and "linear" in state:  # a gblinear model: coefficients, no trees
+            required = required - {"forest"}
+            allowed = allowed - {"forest"}
         if not required <= set(state) <= allowed:
             raise ValueError(f"model state fields do not match a {cls.__name__}: missing "
                              f"{sorted(required - set(state))}, unexpected {sorted(set(state) - allowed)}")
@@ -573,10 +669,19 @@ class BaseBoost(TreeDataMixin, BaseEstimator):
                 or baseline.shape != (n_outputs,) or not np.all(np.isfinite(baseline)):
             raise ValueError("baseline does not match the number of outputs")
         est._baseline = baseline
-        est._forest = Forest.from_state(state["forest"], n_features, n_outputs)
         est.n_iter_ = state["n_iter_"]
-        if est._forest.n_trees != est.n_iter_ * n_outputs:
-            raise ValueError("number of trees does not match n_iter_")
+        if "linear" in state:
+            if est._booster() != "gblinear":
+                raise ValueError("a model with linear coefficients must have booster='gblinear'")
+            est._linear = _checked_linear(state["linear"], n_features, n_outputs)
+            if est.n_iter_ < 1:
+                raise ValueError("n_iter_ must be at least 1")
+        else:
+            if est._booster() == "gblinear":
+                raise ValueError("a booster='gblinear' model must hold linear coefficients")
+            est._forest = Forest.from_state(state["forest"], n_features, n_outputs)
+            if est._forest.n_trees != est.n_iter_ * n_outputs:
+                raise ValueError("number of trees does not match n_iter_")
         best = state["best_iteration_"]
         if best is not None and (isinstance(best, bool) or not isinstance(best, int)
                                  or not 0 <= best < est.n_iter_):
@@ -598,7 +703,11 @@ class BaseBoost(TreeDataMixin, BaseEstimator):
         if est._schema.n_features != n_features or (names is None) != (est._schema.feature_names is None) \
                 or (names is not None and list(names) != list(est._schema.feature_names)):
             raise ValueError("schema does not match n_features_in_ / feature_names_in_")
-        check_encodings(est._schema, est._forest.categories.is_categorical)
+        if est._is_linear():
+            if getattr(est._schema, "categorical_features", None) or est._schema.target_stats is not None:
+                raise ValueError("a gblinear model has no categorical features")
+        else:
+            check_encodings(est._schema, est._forest.categories.is_categorical)
         return est
 
     _extra_state_keys = ()
@@ -608,6 +717,38 @@ class BaseBoost(TreeDataMixin, BaseEstimator):
 
     def _restore_extra_state(self, state):
         pass
+
+
+def _checked_linear(linear, n_features, n_outputs):
+    """A model file's gblinear coefficients: finite float64 of the model's shapes."""
+    if not isinstance(linear, dict) or set(linear) != {"coef", "bias"}:
+        raise ValueError("linear must hold exactly coef and bias")
+    coef, bias = linear["coef"], linear["bias"]
+    for name, a, shape in (("coef", coef, (n_features, n_outputs)), ("bias", bias, (n_outputs,))):
+        if not isinstance(a, np.ndarray) or a.dtype != np.float64 or a.shape != shape \
+                or not np.all(np.isfinite(a)):
+            raise ValueError(f"linear {name} must be finite float64 of shape {shape}")
+    return np.ascontiguousarray(coef), np.ascontiguousarray(bias)
+
+
+def _linear_explain(est, X, kind, margin, squeeze):
+    """Exact terms of a linear model in XGBoost's contribs layout (n, n_outputs, n_features + 1)."""
+    coef, bias = est._linear
+    x = np.nan_to_num(np.asarray(X, dtype=np.float64), nan=0.0)
+    n, d = x.shape
+    K = coef.shape[1]
+    contribs = np.empty((n, K, d + 1))
+    contribs[:, :, :d] = x[:, None, :] * coef.T[None, :, :]
+    contribs[:, :, d] = est._baseline + bias
+    if margin is not None:
+        contribs[:, :, d] += margin
+    if kind == "contribs":
+        out = contribs
+    else:
+        out = np.zeros((n, K, d + 1, d + 1))
+        idx = np.arange(d + 1)
+        out[:, :, idx, idx] = contribs
+    return out[:, 0] if squeeze else out
 
 
 def _margin(init_score, base_margin, n_rows, n_outputs, what):

@@ -19,7 +19,8 @@ class BoostClassifier(ClassifierMixin, ClassifierOutputsMixin, BaseBoost):
     Attributes
     ----------
     classes_, n_classes_, n_features_in_, feature_names_in_, n_iter_, best_iteration_, evals_result_,
-    feature_importances_
+    feature_importances_; with ``booster="gblinear"`` also coef_ ((n_features,), or (n_features, n_classes_)
+    beyond two classes) and intercept_
 
     Examples
     --------
@@ -41,7 +42,8 @@ class BoostClassifier(ClassifierMixin, ClassifierOutputsMixin, BaseBoost):
                  cat_l2=10.0, min_data_per_group=100,
                  max_cat_threshold=32, cat_code_order="auto", monotonic_cst=None, interaction_cst=None,
                  max_delta_step=None, base_score=None, random_state=None, n_jobs=None, verbose=0,
-                 warm_start=False, scale_pos_weight=1.0, class_weight=None):
+                 warm_start=False, scale_pos_weight=1.0, updater="shotgun", feature_selector="cyclic",
+                 class_weight=None):
         super().__init__(
             n_estimators=n_estimators, learning_rate=learning_rate, max_depth=max_depth, max_leaves=max_leaves,
             grow_policy=grow_policy, min_child_weight=min_child_weight, min_samples_leaf=min_samples_leaf,
@@ -55,7 +57,8 @@ class BoostClassifier(ClassifierMixin, ClassifierOutputsMixin, BaseBoost):
             min_data_per_group=min_data_per_group, max_cat_threshold=max_cat_threshold,
             cat_code_order=cat_code_order, monotonic_cst=monotonic_cst, interaction_cst=interaction_cst,
             max_delta_step=max_delta_step, base_score=base_score, random_state=random_state, n_jobs=n_jobs,
-            verbose=verbose, warm_start=warm_start, scale_pos_weight=scale_pos_weight)
+            verbose=verbose, warm_start=warm_start, scale_pos_weight=scale_pos_weight, updater=updater,
+            feature_selector=feature_selector)
         self.class_weight = class_weight
 
     def _make_loss(self):
@@ -74,7 +77,8 @@ class BoostRegressor(RegressorMixin, RegressorOutputsMixin, BaseBoost):
 
     Attributes
     ----------
-    n_features_in_, feature_names_in_, n_iter_, best_iteration_, evals_result_, feature_importances_
+    n_features_in_, feature_names_in_, n_iter_, best_iteration_, evals_result_, feature_importances_; with
+    ``booster="gblinear"`` also coef_ ((n_features,), or (n_features, n_targets)) and intercept_
 
     Examples
     --------
@@ -98,7 +102,8 @@ class BoostRegressor(RegressorMixin, RegressorOutputsMixin, BaseBoost):
                  categorical_features="auto", cat_encoding="auto", max_cat_bins=None, cat_smooth=10.0,
                  cat_l2=10.0, min_data_per_group=100, max_cat_threshold=32, cat_code_order="auto",
                  monotonic_cst=None, interaction_cst=None, max_delta_step=None, base_score=None,
-                 random_state=None, n_jobs=None, verbose=0, warm_start=False, scale_pos_weight=1.0):
+                 random_state=None, n_jobs=None, verbose=0, warm_start=False, scale_pos_weight=1.0,
+                 updater="shotgun", feature_selector="cyclic"):
         super().__init__(
             n_estimators=n_estimators, learning_rate=learning_rate, max_depth=max_depth, max_leaves=max_leaves,
             grow_policy=grow_policy, min_child_weight=min_child_weight, min_samples_leaf=min_samples_leaf,
@@ -112,7 +117,8 @@ class BoostRegressor(RegressorMixin, RegressorOutputsMixin, BaseBoost):
             min_data_per_group=min_data_per_group, max_cat_threshold=max_cat_threshold,
             cat_code_order=cat_code_order, monotonic_cst=monotonic_cst, interaction_cst=interaction_cst,
             max_delta_step=max_delta_step, base_score=base_score, random_state=random_state, n_jobs=n_jobs,
-            verbose=verbose, warm_start=warm_start, scale_pos_weight=scale_pos_weight)
+            verbose=verbose, warm_start=warm_start, scale_pos_weight=scale_pos_weight, updater=updater,
+            feature_selector=feature_selector)
         self.huber_delta = huber_delta
         self.quantile_alpha = quantile_alpha
         self.tweedie_variance_power = tweedie_variance_power

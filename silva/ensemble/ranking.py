@@ -94,7 +94,7 @@ class BoostRanker(BaseBoost):
                  categorical_features="auto", cat_encoding="auto", max_cat_bins=None, cat_smooth=10.0,
                  cat_l2=10.0, min_data_per_group=100, max_cat_threshold=32, cat_code_order="auto",
                  monotonic_cst=None, interaction_cst=None, max_delta_step=None, random_state=None,
-                 n_jobs=None, verbose=0, warm_start=False):
+                 n_jobs=None, verbose=0, warm_start=False, updater="shotgun", feature_selector="cyclic"):
         super().__init__(
             n_estimators=n_estimators, learning_rate=learning_rate, max_depth=max_depth, max_leaves=max_leaves,
             grow_policy=grow_policy, min_child_weight=min_child_weight, min_samples_leaf=min_samples_leaf,
@@ -108,7 +108,7 @@ class BoostRanker(BaseBoost):
             min_data_per_group=min_data_per_group, max_cat_threshold=max_cat_threshold,
             cat_code_order=cat_code_order, monotonic_cst=monotonic_cst, interaction_cst=interaction_cst,
             max_delta_step=max_delta_step, random_state=random_state, n_jobs=n_jobs, verbose=verbose,
-            warm_start=warm_start)
+            warm_start=warm_start, updater=updater, feature_selector=feature_selector)
         self.lambdarank_truncation_level = lambdarank_truncation_level
         self.label_gain = label_gain
         self.lambdarank_norm = lambdarank_norm
