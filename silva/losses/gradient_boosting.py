@@ -145,6 +145,33 @@ def _leaf_quantiles(res, w, rows, starts, stops, q, out):
 
 
 @njit(parallel=True, cache=True)
+def _leaf_selections(res, rows, starts, stops, q, out):
+    """``_leaf_quantiles`` with unit weights: the same order statistic (the first of the sorted values
+    whose count reaches q times the leaf's rows), found by selection in linear time, not a sort."""
+    for j in prange(starts.size):
+        lo, hi = starts[j], stops[j]
+        m = hi - lo
+        if m <= 0:
+            out[j] = 0.0
+            continue
+        r = np.empty(m)
+        for t in range(m):
+            r[t] = res[rows[lo + t]]
+        k = min(max(int(np.ceil(q * m)) - 1, 0), m - 1)
+        out[j] = np.partition(r, k)[k]
+
+
+def leaf_quantiles(res, sample_weight, rows, starts, stops, q):
+    """Each leaf's weighted q-quantile of ``res`` over its rows (``rows[starts[j]:stops[j]]``)."""
+    out = np.empty(starts.size)
+    if sample_weight is None:
+        _leaf_selections(res, rows, starts, stops, q, out)
+    else:
+        _leaf_quantiles(res, sample_weight, rows, starts, stops, q, out)
+    return out
+
+
+@njit(parallel=True, cache=True)
 def _leaf_huber(res, w, rows, starts, stops, delta, out):
     for j in prange(starts.size):
         lo, hi = starts[j], stops[j]
@@ -231,10 +258,7 @@ class GBAbsoluteError(GBLoss):
         _absolute_error_grad(y, raw[:, 0], _weights(sample_weight, y.size), g_out[0], h_out[0])
 
     def leaf_values(self, y, raw, sample_weight, k, sample_indices, starts, stops):
-        out = np.empty(starts.size)
-        _leaf_quantiles(y - raw[:, 0], _weights(sample_weight, y.size), sample_indices, starts, stops,
-                        0.5, out)
-        return out
+        return leaf_quantiles(y - raw[:, 0], sample_weight, sample_indices, starts, stops, 0.5)
 
     def metric(self, y, raw, sample_weight):
         return float(np.average(np.abs(y - raw[:, 0]), weights=sample_weight))
@@ -254,10 +278,7 @@ class GBQuantile(GBLoss):
         _pinball_grad(y, raw[:, 0], _weights(sample_weight, y.size), self.alpha, g_out[0], h_out[0])
 
     def leaf_values(self, y, raw, sample_weight, k, sample_indices, starts, stops):
-        out = np.empty(starts.size)
-        _leaf_quantiles(y - raw[:, 0], _weights(sample_weight, y.size), sample_indices, starts, stops,
-                        self.alpha, out)
-        return out
+        return leaf_quantiles(y - raw[:, 0], sample_weight, sample_indices, starts, stops, self.alpha)
 
     def metric(self, y, raw, sample_weight):
         d = y - raw[:, 0]

@@ -79,40 +79,62 @@ def _lambdarank_grad(y, raw, w, bounds, gain, truncation, sigma, norm, pairwise,
             inv_max = 1.0 / best
         spread = raw[order[0]] != raw[order[n - 1]]
         top = n if pairwise else min(n, truncation)
+        # everything a pair reads, gathered per document in rank order: labels, scores, gains, rank
+        # discounts and e^(sigma (s - s_max)), so a pair's 1 / (1 + e^(sigma (s_high - s_low))) is
+        # e_low / (e_low + e_high), with no exp or log per pair
+        ys = np.empty(n)
+        ss = np.empty(n)
+        gr = np.empty(n)
+        e = np.empty(n)
+        disc = np.empty(n)
+        gl = np.zeros(n)
+        hl = np.zeros(n)
+        for a in range(n):
+            i = order[a]
+            ys[a] = y[i]
+            ss[a] = raw[i]
+            gr[a] = gain[int(y[i])] if not pairwise else 0.0
+            e[a] = np.exp(sigma * (raw[i] - raw[order[0]]))
+            disc[a] = 1.0 / np.log2(a + 2.0)
         total = 0.0
         for a in range(top):
-            ia = order[a]
+            ya = ys[a]
             for b in range(a + 1, n):
-                ib = order[b]
-                if y[ia] == y[ib]:
+                if ya == ys[b]:
                     continue
-                if y[ia] > y[ib]:
-                    hi_i, lo_i, hi_r, lo_r = ia, ib, a, b
+                if ya > ys[b]:
+                    hr, lr = a, b
                 else:
-                    hi_i, lo_i, hi_r, lo_r = ib, ia, b, a
-                delta = raw[hi_i] - raw[lo_i]
+                    hr, lr = b, a
+                delta = ss[hr] - ss[lr]
                 weight = 1.0
+                scale = 1.0  # LightGBM's division of the pair's weight by 0.01 + |s_high - s_low|
                 if not pairwise:
-                    gap = gain[int(y[hi_i])] - gain[int(y[lo_i])]
-                    weight = gap * abs(1.0 / np.log2(hi_r + 2.0) - 1.0 / np.log2(lo_r + 2.0)) * inv_max
+                    weight = (gr[hr] - gr[lr]) * abs(disc[a] - disc[b]) * inv_max
                     if norm and spread:
-                        weight /= 0.01 + abs(delta)
-                p = 1.0 / (1.0 + np.exp(sigma * delta))
-                lam = -sigma * p * weight
-                hes = sigma * sigma * p * (1.0 - p) * weight
-                g[lo_i] -= lam
-                h[lo_i] += hes
-                g[hi_i] += lam
-                h[hi_i] += hes
+                        scale = 0.01 + abs(delta)
+                den = e[lr] + e[hr]
+                if den > 0.0:  # one division per pair: 1 / (den scale) gives both p and 1 - p
+                    inv = 1.0 / (den * scale)
+                    pw = e[lr] * weight * inv
+                    hes = sigma * sigma * pw * e[hr] * inv * scale
+                else:  # both scores far below the query's best: e underflowed
+                    p = 1.0 / (1.0 + np.exp(sigma * delta))
+                    pw = p * weight / scale
+                    hes = sigma * sigma * pw * (1.0 - p)
+                lam = -sigma * pw
+                gl[lr] -= lam
+                hl[lr] += hes
+                gl[hr] += lam
+                hl[hr] += hes
                 total -= 2.0 * lam
+        factor = 1.0
         if norm and not pairwise and total > 0.0:
             factor = np.log2(1.0 + total) / total
-            for i in range(lo, hi):
-                g[i] *= factor
-                h[i] *= factor
-        for i in range(lo, hi):
-            g[i] *= w[i]
-            h[i] *= w[i]
+        for a in range(n):
+            i = order[a]
+            g[i] = gl[a] * factor * w[i]
+            h[i] = hl[a] * factor * w[i]
 
 
 @njit(parallel=True, cache=True)

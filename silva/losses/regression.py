@@ -28,8 +28,7 @@ import numpy as np
 from numba import njit, prange
 
 from .base import Loss, register_objective
-from .gradient_boosting import (_absolute_error_grad, _huber_grad, _leaf_quantiles, _pinball_grad,
-                                weighted_quantile)
+from .gradient_boosting import _absolute_error_grad, _huber_grad, _pinball_grad, leaf_quantiles, weighted_quantile
 from .losses import logit_link, sigmoid
 
 _EPS = 1e-15
@@ -110,9 +109,7 @@ class AbsoluteError(RegressionLoss):
         _absolute_error_grad(y, raw[:, 0], _weights(sample_weight, y.size), g_out[0], h_out[0])
 
     def renew(self, y, raw, sample_weight, k, sample_indices, starts, stops):
-        out = np.empty(starts.size)
-        _leaf_quantiles(y - raw[:, 0], _weights(sample_weight, y.size), sample_indices, starts, stops, 0.5, out)
-        return out
+        return leaf_quantiles(y - raw[:, 0], sample_weight, sample_indices, starts, stops, 0.5)
 
     def metric(self, y, raw, sample_weight):
         return float(np.average(np.abs(y - raw[:, 0]), weights=sample_weight))
@@ -234,10 +231,7 @@ class Quantile(RegressionLoss):
             _pinball_grad(y, np.ascontiguousarray(raw[:, k]), w, a, g_out[k], h_out[k])
 
     def renew(self, y, raw, sample_weight, k, sample_indices, starts, stops):
-        out = np.empty(starts.size)
-        _leaf_quantiles(y - raw[:, k], _weights(sample_weight, y.size), sample_indices, starts, stops,
-                        self.alphas[k], out)
-        return out
+        return leaf_quantiles(y - raw[:, k], sample_weight, sample_indices, starts, stops, self.alphas[k])
 
     def metric(self, y, raw, sample_weight):
         """Mean pinball loss, averaged over the alphas."""
