@@ -21,7 +21,7 @@ from .routing import raw_goes_left
 _BLOCK = 32  # rows per task; one scratch path per task
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _extend(pf, pz, po, pw, off, depth, zero, one, feat):
     pf[off + depth] = feat
     pz[off + depth] = zero
@@ -32,7 +32,7 @@ def _extend(pf, pz, po, pw, off, depth, zero, one, feat):
         pw[off + i] = zero * pw[off + i] * (depth - i) / (depth + 1)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _unwind(pf, pz, po, pw, off, depth, idx):
     one = po[off + idx]
     zero = pz[off + idx]
@@ -50,7 +50,7 @@ def _unwind(pf, pz, po, pw, off, depth, idx):
         po[off + i] = po[off + i + 1]
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _unwound_sum(pz, po, pw, off, depth, idx):
     """Total weight of the path with element ``idx`` taken out (without modifying the path)."""
     one = po[off + idx]
