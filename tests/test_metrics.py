@@ -129,7 +129,7 @@ def test_register_metric_refuses_taken_names():
     with pytest.raises(ValueError, match="'l1' is already taken by 'mae'"):
         M.register_metric("mad", M.mae, higher_is_better=False, tasks=("regression",), aliases=("l1",))
     with pytest.raises(ValueError, match="tasks must be"):
-        M.register_metric("brier", M.rmse, higher_is_better=False, tasks=("ranking",))
+        M.register_metric("brier", M.rmse, higher_is_better=False, tasks=("survival",))
     assert "mad" not in M.metric_names() and "brier" not in M.metric_names()
 
 

@@ -112,7 +112,9 @@ __all__ = ["SILVA_DEFAULTS", "GAMMA_SCALE", "LIGHTGBM_MAX_LEAVES", "TranslationW
 
 # silva.BoostClassifier / BoostRegressor defaults: the parameter table's (silva/_params.py); a test
 # checks the boosters' signatures against them.
-SILVA_DEFAULTS = {name: _table.default(name, "boost") for name in _table.names("boost")}
+# the classifier's and the regressor's parameters (some are one task's: class_weight, huber_delta, ...)
+SILVA_DEFAULTS = {name: _table._resolve(_table.PARAMS[name].default, "boost", task, None)
+                  for task in ("classifier", "regressor") for name in _table.names("boost", task)}
 _CONSTRAINT_PARAMS = ("monotonic_cst", "interaction_cst")
 _CATEGORY_PARAMS = ("categorical_features", "cat_smooth", "cat_l2", "min_data_per_group", "max_cat_threshold",
                     "cat_code_order")
