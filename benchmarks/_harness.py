@@ -172,6 +172,24 @@ def run_once(spec, threads, timeout=3600):
         return res
 
 
+def run_script(script, argv, threads, timeout=3600):
+    """Run ``script argv`` (a benchmark's own child mode) in a fresh interpreter; returns the JSON of its
+    last stdout line, flagged ``noisy`` when other processes used more than 5% of the CPUs meanwhile,
+    or {'error': ...}."""
+    busy0, kids0, t0 = _system_busy_s(), _children_cpu_s(), time.perf_counter()
+    try:
+        p = subprocess.run([sys.executable, str(script), *argv], env=child_env(threads), cwd=ROOT,
+                           capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {"error": f"timed out after {timeout}s"}
+    if p.returncode != 0:
+        return {"error": (p.stderr.strip().splitlines() or [f"exit {p.returncode}"])[-1]}
+    res = json.loads(p.stdout.strip().splitlines()[-1])
+    other = max(0.0, (_system_busy_s() - busy0) - (_children_cpu_s() - kids0))
+    res["noisy"] = other / ((time.perf_counter() - t0) * os.cpu_count()) > 0.05
+    return res
+
+
 def _noise_note(res):
     f = res.get("other_cpu_frac", 0.0)
     return f"  NOISY: other processes used {f:.0%} of the CPUs" if f > 0.05 else ""

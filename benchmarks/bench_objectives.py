@@ -20,8 +20,6 @@ Quick run:  python benchmarks/bench_objectives.py --rows 200000 --repeats 1
 import argparse
 import json
 import statistics
-import subprocess
-import sys
 import time
 
 import numpy as np
@@ -104,17 +102,8 @@ def child(args):
 
 
 def run_once(lib, task, args, path):
-    cmd = [sys.executable, __file__, "--child", lib, "--task", task, "--data", str(path), "--trees",
-           str(args.trees), "--threads", str(args.threads)]
-    busy0, kids0, t0 = h._system_busy_s(), h._children_cpu_s(), time.perf_counter()
-    p = subprocess.run(cmd, env=h.child_env(args.threads), cwd=h.ROOT, capture_output=True, text=True,
-                       timeout=args.timeout)
-    if p.returncode != 0:
-        return {"error": (p.stderr.strip().splitlines() or [f"exit {p.returncode}"])[-1]}
-    res = json.loads(p.stdout.strip().splitlines()[-1])
-    other = max(0.0, (h._system_busy_s() - busy0) - (h._children_cpu_s() - kids0))
-    res["noisy"] = other / ((time.perf_counter() - t0) * h.os.cpu_count()) > 0.05
-    return res
+    return h.run_script(__file__, ["--child", lib, "--task", task, "--data", str(path), "--trees",
+                                   str(args.trees), "--threads", str(args.threads)], args.threads, args.timeout)
 
 
 def main(argv=None):

@@ -12,8 +12,6 @@ Quick run:  python benchmarks/bench_shap.py --rows 20000 --explain 20000 --repea
 import argparse
 import json
 import statistics
-import subprocess
-import sys
 import time
 
 import numpy as np
@@ -61,17 +59,9 @@ def child(args):
 
 
 def run_once(name, args, paths):
-    cmd = [sys.executable, __file__, "--child", name, "--data", json.dumps(paths), "--trees", str(args.trees),
-           "--threads", str(args.threads), "--explain", str(args.explain)]
-    busy0, kids0, t0 = h._system_busy_s(), h._children_cpu_s(), time.perf_counter()
-    p = subprocess.run(cmd, env=h.child_env(args.threads), cwd=h.ROOT, capture_output=True, text=True,
-                       timeout=args.timeout)
-    if p.returncode != 0:
-        return {"error": (p.stderr.strip().splitlines() or [f"exit {p.returncode}"])[-1]}
-    res = json.loads(p.stdout.strip().splitlines()[-1])
-    other = max(0.0, (h._system_busy_s() - busy0) - (h._children_cpu_s() - kids0))
-    res["noisy"] = other / ((time.perf_counter() - t0) * h.os.cpu_count()) > 0.05
-    return res
+    return h.run_script(__file__, ["--child", name, "--data", json.dumps(paths), "--trees", str(args.trees),
+                                   "--threads", str(args.threads), "--explain", str(args.explain)],
+                        args.threads, args.timeout)
 
 
 def main(argv=None):

@@ -77,11 +77,35 @@ def _cross_entropy_grad(y, raw, w, g, h):
 
 
 class RegressionLoss(Loss):
-    """A booster regression objective; ``renew`` (for losses whose Newton step is not their optimum)
-    gives each leaf its best value."""
+    """A booster regression objective. Those whose Newton step is not their optimum set
+    ``renews_leaves`` and give each leaf its best value in ``renew(y, raw, sample_weight, k,
+    sample_indices, starts, stops)``."""
 
-    def renew(self, y, raw, sample_weight, k, sample_indices, starts, stops):
-        raise NotImplementedError
+
+class _RobustLoss(RegressionLoss):
+    """Huber-like losses: a scale ``huber_delta`` and a start at their M-estimate of location."""
+
+    def __init__(self, delta=1.0):
+        self.delta = float(delta)
+
+    @classmethod
+    def from_params(cls, params):
+        return cls(params.get("huber_delta", 1.0))
+
+    def baseline(self, y, sample_weight):
+        """Newton's method on the location from the median, with the loss's own g and h per row."""
+        w = _weights(sample_weight, y.size)
+        mu = weighted_quantile(y, sample_weight, 0.5)
+        for _ in range(100):
+            g, h = self._location_steps(mu - y)
+            den = np.sum(w * h)
+            if den <= 0:
+                break
+            step = np.sum(w * g) / den
+            mu -= step
+            if abs(step) <= 1e-12 * max(1.0, abs(mu)):
+                break
+        return np.array([mu])
 
 
 def log_link(value):
@@ -116,32 +140,13 @@ class AbsoluteError(RegressionLoss):
 
 
 @register_objective("regression", "huber", "reg:huber")
-class Huber(RegressionLoss):
+class Huber(_RobustLoss):
     name = "huber"
     metric_name = "huber"
 
-    def __init__(self, delta=1.0):
-        self.delta = float(delta)
-
-    @classmethod
-    def from_params(cls, params):
-        return cls(params.get("huber_delta", 1.0))
-
-    def baseline(self, y, sample_weight):
-        # the Huber M-estimate of location by iteratively reweighted means, from the median
-        w = _weights(sample_weight, y.size)
-        mu = weighted_quantile(y, sample_weight, 0.5)
-        for _ in range(100):
-            r = y - mu
-            inside = np.abs(r) <= self.delta
-            den = np.sum(w * inside)
-            if den <= 0:
-                break
-            step = np.sum(w * np.clip(r, -self.delta, self.delta)) / den
-            mu += step
-            if abs(step) <= 1e-12 * max(1.0, abs(mu)):
-                break
-        return np.array([mu])
+    def _location_steps(self, r):
+        # g = clip(r, +-delta), h = 1 inside: each Newton step is an iteratively reweighted mean
+        return np.clip(r, -self.delta, self.delta), (np.abs(r) <= self.delta).astype(np.float64)
 
     def gradients(self, y, raw, sample_weight, g_out, h_out):
         _huber_grad(y, raw[:, 0], _weights(sample_weight, y.size), self.delta, g_out[0], h_out[0])
@@ -163,31 +168,16 @@ def _pseudo_huber_grad(y, raw, w, delta, g, h):
 
 
 @register_objective("regression", "pseudo_huber", "reg:pseudohubererror")
-class PseudoHuber(RegressionLoss):
+class PseudoHuber(_RobustLoss):
     """delta^2 (sqrt(1 + (r/delta)^2) - 1): Huber made smooth (XGBoost's, slope ``huber_delta``). Its
     hessian fades for large residuals, so leaves of outliers take L1-like steps."""
 
     name = "pseudo_huber"
     metric_name = "mphe"
 
-    def __init__(self, delta=1.0):
-        self.delta = float(delta)
-
-    @classmethod
-    def from_params(cls, params):
-        return cls(params.get("huber_delta", 1.0))
-
-    def baseline(self, y, sample_weight):
-        # Newton's method on the location, from the median (the loss is strictly convex)
-        w = _weights(sample_weight, y.size)
-        mu = weighted_quantile(y, sample_weight, 0.5)
-        for _ in range(100):
-            s = 1.0 + ((mu - y) / self.delta) ** 2
-            step = np.sum(w * (mu - y) / np.sqrt(s)) / np.sum(w / (s * np.sqrt(s)))
-            mu -= step
-            if abs(step) <= 1e-12 * max(1.0, abs(mu)):
-                break
-        return np.array([mu])
+    def _location_steps(self, r):
+        s = 1.0 + (r / self.delta) ** 2
+        return r / np.sqrt(s), 1.0 / (s * np.sqrt(s))
 
     def gradients(self, y, raw, sample_weight, g_out, h_out):
         _pseudo_huber_grad(y, raw[:, 0], _weights(sample_weight, y.size), self.delta, g_out[0], h_out[0])
