@@ -25,8 +25,10 @@ from .._engine.tree import Categories, Forest
 from ..metrics import predictions, resolve_metrics
 from ._categorical import check_encodings, encode_categoricals, ordered_features
 from ._explain import boosting_explained, explain
+from ._boost_inputs import (checked_callbacks, checked_history, eval_margins, eval_weights, margin_of,
+                           metric_items, storable_eval_metric)
 from ._imbalance import class_weighted
-from ._linear import boost_linear, check_linear_input, linear_scores
+from ._linear import boost_linear, check_linear_input, checked_linear, linear_explain, linear_scores
 from ._sampling import Dart, goss_rows
 from ._resume import (adopt_category_maps, adopt_input, check_classes, fitted_rounds, joined_categories,
                       old_trees, widened)
@@ -163,21 +165,21 @@ class BaseBoost(TreeDataMixin, BaseEstimator):
         loss = self._make_loss()
         loss.check_target(y)
         K = loss.n_outputs(getattr(self, "n_classes_", None))
-        margin = _margin(init_score, base_margin, X.shape[0], K, "init_score")
+        margin = margin_of(init_score, base_margin, X.shape[0], K, "init_score")
         task = getattr(self, "_task", None) or (
             "regression" if not self._is_classifier else "binary" if self.n_classes_ == 2 else "multiclass")
         metrics = resolve_metrics(self.eval_metric, loss, task)
         pairs = check_eval_set(eval_set)
-        weights = _eval_weights(eval_sample_weight, len(pairs))
-        eval_margins = _eval_margins(eval_init_score, len(pairs))
+        weights = eval_weights(eval_sample_weight, len(pairs))
+        margins = eval_margins(eval_init_score, len(pairs))
         evals = []
-        for i, ((Xv, yv), wv, mv) in enumerate(zip(pairs, weights, eval_margins)):
+        for i, ((Xv, yv), wv, mv) in enumerate(zip(pairs, weights, margins)):
             Xv = check_predict_X(self, Xv)
             yv = self._encode_eval_y(i, yv)
             loss.check_target(yv, f"eval_set[{i}]'s y")
             evals.append((f"validation_{i}", Xv, yv, check_weights(wv, Xv),
-                          _margin(mv, None, Xv.shape[0], K, f"eval_init_score[{i}]")))
-        callbacks = _checked_callbacks(callbacks)
+                          margin_of(mv, None, Xv.shape[0], K, f"eval_init_score[{i}]")))
+        callbacks = checked_callbacks(callbacks)
         rng = check_random_state(self.random_state)
         if previous is not None and previous.rng_states is not None:
             rng = np.random.RandomState()
@@ -194,7 +196,7 @@ class BaseBoost(TreeDataMixin, BaseEstimator):
         if early and not evals:
             X, y, sw, margin, Xv, yv, swv, mv = self._hold_out(X, y, sw, margin, rng)
             evals = [("validation", Xv, yv, swv, mv)]
-        self._custom_eval_metric = any(callable(m) for m in _metric_items(self.eval_metric))
+        self._custom_eval_metric = any(callable(m) for m in metric_items(self.eval_metric))
         if linear:
             check_linear_input(self, X.shape[1])
             self.__dict__.pop("_forest", None)
@@ -507,7 +509,7 @@ class BaseBoost(TreeDataMixin, BaseEstimator):
     def _raw_predict(self, X, iteration_range=None, init_score=None, base_margin=None):
         if self._is_linear():
             X = check_predict_X(self, X)
-            margin = _margin(init_score, base_margin, X.shape[0], self._n_outputs, "init_score")
+            margin = margin_of(init_score, base_margin, X.shape[0], self._n_outputs, "init_score")
             self._linear_range(iteration_range)
             coef, bias = self._linear
             with numba_threads(self.n_jobs):
@@ -515,7 +517,7 @@ class BaseBoost(TreeDataMixin, BaseEstimator):
             return raw if margin is None else raw + margin
         check_is_fitted(self, "_forest")
         X = check_predict_X(self, X)
-        margin = _margin(init_score, base_margin, X.shape[0], self._n_outputs, "init_score")
+        margin = margin_of(init_score, base_margin, X.shape[0], self._n_outputs, "init_score")
         begin, end = self._tree_range(iteration_range)
         with numba_threads(self.n_jobs):
             raw = forest_predict_raw(self._forest, X, self._n_outputs, self._baseline, end, begin)
@@ -529,12 +531,12 @@ class BaseBoost(TreeDataMixin, BaseEstimator):
         interactions)."""
         if self._is_linear():
             X = check_predict_X(self, X)
-            margin = _margin(init_score, base_margin, X.shape[0], self._n_outputs, "init_score")
+            margin = margin_of(init_score, base_margin, X.shape[0], self._n_outputs, "init_score")
             self._linear_range(iteration_range)
-            return _linear_explain(self, X, kind, margin, squeeze)
+            return linear_explain(self, X, kind, margin, squeeze)
         check_is_fitted(self, "_forest")
         X = check_predict_X(self, X)
-        margin = _margin(init_score, base_margin, X.shape[0], self._n_outputs, "init_score")
+        margin = margin_of(init_score, base_margin, X.shape[0], self._n_outputs, "init_score")
         begin, end = self._tree_range(iteration_range)
         return explain(boosting_explained(self, begin, end), X, kind, self.n_jobs, squeeze, margin)
 
@@ -620,7 +622,7 @@ class BaseBoost(TreeDataMixin, BaseEstimator):
         custom = callable(params.get("objective"))  # GBDT has no objective parameter
         if custom:
             params["objective"] = None  # code is never stored; predictions only need the link
-        params["eval_metric"] = _storable_eval_metric(params["eval_metric"])
+        params["eval_metric"] = storable_eval_metric(params["eval_metric"])
         model = ({"linear": {"coef": self._linear[0].copy(), "bias": self._linear[1].copy()}} if self._is_linear()
                  else {"forest": self._forest.to_state()})
         state = {"params": params, "custom_objective": custom, **model,
@@ -673,7 +675,7 @@ class BaseBoost(TreeDataMixin, BaseEstimator):
         if "linear" in state:
             if est._booster() != "gblinear":
                 raise ValueError("a model with linear coefficients must have booster='gblinear'")
-            est._linear = _checked_linear(state["linear"], n_features, n_outputs)
+            est._linear = checked_linear(state["linear"], n_features, n_outputs)
             if est.n_iter_ < 1:
                 raise ValueError("n_iter_ must be at least 1")
         else:
@@ -687,7 +689,7 @@ class BaseBoost(TreeDataMixin, BaseEstimator):
                                  or not 0 <= best < est.n_iter_):
             raise ValueError("best_iteration_ must be None or a round of the model")
         est.best_iteration_ = best
-        est.evals_result_ = _checked_history(state["evals_result_"])
+        est.evals_result_ = checked_history(state["evals_result_"])
         if state.get("custom_eval_metric", False) is not False:
             if state["custom_eval_metric"] is not True:
                 raise ValueError("custom_eval_metric must be true when present")
@@ -717,110 +719,3 @@ class BaseBoost(TreeDataMixin, BaseEstimator):
 
     def _restore_extra_state(self, state):
         pass
-
-
-def _checked_linear(linear, n_features, n_outputs):
-    """A model file's gblinear coefficients: finite float64 of the model's shapes."""
-    if not isinstance(linear, dict) or set(linear) != {"coef", "bias"}:
-        raise ValueError("linear must hold exactly coef and bias")
-    coef, bias = linear["coef"], linear["bias"]
-    for name, a, shape in (("coef", coef, (n_features, n_outputs)), ("bias", bias, (n_outputs,))):
-        if not isinstance(a, np.ndarray) or a.dtype != np.float64 or a.shape != shape \
-                or not np.all(np.isfinite(a)):
-            raise ValueError(f"linear {name} must be finite float64 of shape {shape}")
-    return np.ascontiguousarray(coef), np.ascontiguousarray(bias)
-
-
-def _linear_explain(est, X, kind, margin, squeeze):
-    """Exact terms of a linear model in XGBoost's contribs layout (n, n_outputs, n_features + 1)."""
-    coef, bias = est._linear
-    x = np.nan_to_num(np.asarray(X, dtype=np.float64), nan=0.0)
-    n, d = x.shape
-    K = coef.shape[1]
-    contribs = np.empty((n, K, d + 1))
-    contribs[:, :, :d] = x[:, None, :] * coef.T[None, :, :]
-    contribs[:, :, d] = est._baseline + bias
-    if margin is not None:
-        contribs[:, :, d] += margin
-    if kind == "contribs":
-        out = contribs
-    else:
-        out = np.zeros((n, K, d + 1, d + 1))
-        idx = np.arange(d + 1)
-        out[:, :, idx, idx] = contribs
-    return out[:, 0] if squeeze else out
-
-
-def _margin(init_score, base_margin, n_rows, n_outputs, what):
-    """Per-row raw margins as (n_rows, n_outputs) float64, or None; ``base_margin`` is XGBoost's name."""
-    if init_score is not None and base_margin is not None:
-        raise ValueError("give init_score or base_margin (the same thing under XGBoost's name), not both")
-    value = init_score if init_score is not None else base_margin
-    if value is None:
-        return None
-    m = np.asarray(value, dtype=np.float64)
-    if m.ndim == 1 and n_outputs == 1:
-        m = m[:, None]
-    if m.shape != (n_rows, n_outputs):
-        raise ValueError(f"{what} must have shape ({n_rows},{' ' + str(n_outputs) if n_outputs > 1 else ''}) "
-                         f"(a raw score per row{' and output' if n_outputs > 1 else ''}), got {m.shape}")
-    if not np.all(np.isfinite(m)):
-        raise ValueError(f"{what} holds NaN or infinity")
-    return m
-
-
-def _eval_margins(eval_init_score, n_sets):
-    if eval_init_score is None:
-        return [None] * n_sets
-    if not isinstance(eval_init_score, (list, tuple)) or len(eval_init_score) != n_sets:
-        raise ValueError(f"eval_init_score must be a list with one entry (or None) per eval_set pair "
-                         f"({n_sets}), got {type(eval_init_score).__name__}")
-    return list(eval_init_score)
-
-
-def _metric_items(spec):
-    return [] if spec is None else list(spec) if isinstance(spec, (list, tuple)) else [spec]
-
-
-def _storable_eval_metric(spec):
-    """``eval_metric`` as the model file holds it: the names, without callables (code is never
-    stored), None when nothing is left; a tuple becomes a list."""
-    names = [m for m in _metric_items(spec) if not callable(m)]
-    if not names:
-        return None
-    return names[0] if isinstance(spec, str) else names
-
-
-def _eval_weights(eval_sample_weight, n_sets):
-    """One entry (None or weights) per eval set."""
-    if eval_sample_weight is None:
-        return [None] * n_sets
-    if not isinstance(eval_sample_weight, (list, tuple)):
-        raise ValueError("eval_sample_weight must be a list with one entry (None or weights) per eval_set "
-                         f"pair, got {type(eval_sample_weight).__name__}")
-    if len(eval_sample_weight) != n_sets:
-        raise ValueError(f"eval_sample_weight has {len(eval_sample_weight)} entries but eval_set has "
-                         f"{n_sets} pairs")
-    return list(eval_sample_weight)
-
-
-def _checked_callbacks(callbacks):
-    if callbacks is None:
-        return []
-    if callable(callbacks) or not isinstance(callbacks, (list, tuple)) \
-            or not all(callable(cb) for cb in callbacks):
-        raise ValueError("callbacks must be a list of callables cb(iteration, evals_result) -> bool | None")
-    return list(callbacks)
-
-
-def _checked_history(history):
-    """evals_result_ must be {set name: {metric name: [float, ...]}}."""
-    ok = isinstance(history, dict) and all(
-        isinstance(k, str) and isinstance(v, dict) and all(
-            isinstance(m, str) and isinstance(vals, list)
-            and all(isinstance(x, float) and not isinstance(x, bool) for x in vals)
-            for m, vals in v.items())
-        for k, v in history.items())
-    if not ok:
-        raise ValueError("evals_result_ must map set names to {metric: [floats]}")
-    return history

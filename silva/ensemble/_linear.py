@@ -196,3 +196,34 @@ def boost_linear(est, X, y, sw, margin, loss, evals, rng, early, metrics, task, 
     est.n_iter_ = best_iter + 1 if early else it + 1
     est.best_iteration_ = best_iter if early else None
     est.evals_result_ = history
+
+def checked_linear(linear, n_features, n_outputs):
+    """A model file's gblinear coefficients: finite float64 of the model's shapes."""
+    if not isinstance(linear, dict) or set(linear) != {"coef", "bias"}:
+        raise ValueError("linear must hold exactly coef and bias")
+    coef, bias = linear["coef"], linear["bias"]
+    for name, a, shape in (("coef", coef, (n_features, n_outputs)), ("bias", bias, (n_outputs,))):
+        if not isinstance(a, np.ndarray) or a.dtype != np.float64 or a.shape != shape \
+                or not np.all(np.isfinite(a)):
+            raise ValueError(f"linear {name} must be finite float64 of shape {shape}")
+    return np.ascontiguousarray(coef), np.ascontiguousarray(bias)
+
+
+def linear_explain(est, X, kind, margin, squeeze):
+    """Exact terms of a linear model in XGBoost's contribs layout (n, n_outputs, n_features + 1)."""
+    coef, bias = est._linear
+    x = np.nan_to_num(np.asarray(X, dtype=np.float64), nan=0.0)
+    n, d = x.shape
+    K = coef.shape[1]
+    contribs = np.empty((n, K, d + 1))
+    contribs[:, :, :d] = x[:, None, :] * coef.T[None, :, :]
+    contribs[:, :, d] = est._baseline + bias
+    if margin is not None:
+        contribs[:, :, d] += margin
+    if kind == "contribs":
+        out = contribs
+    else:
+        out = np.zeros((n, K, d + 1, d + 1))
+        idx = np.arange(d + 1)
+        out[:, :, idx, idx] = contribs
+    return out[:, 0] if squeeze else out
