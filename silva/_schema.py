@@ -530,9 +530,9 @@ class Schema:
             stats = TargetStats.from_state(state["target_stats"], n)
             for f, table in zip(stats.features.tolist(), stats.tables_):
                 levels = schema.levels(f)
-                if levels is not None and table.size > max(levels.size, 1):
+                if levels is not None and table.size != max(levels.size, 1):
                     raise ValueError(f"target statistics of feature {f}: {table.size} entries for "
-                                     f"{levels.size} levels")
+                                     f"{levels.size} levels (one per level)")
             schema.target_stats = stats
         return schema
 

@@ -107,9 +107,11 @@ class TargetStats:
         self.features = np.asarray(features, dtype=np.int64)
         self.prior_weight = float(prior_weight)
 
-    def fit_transform(self, X, y, sample_weight, seed):
+    def fit_transform(self, X, y, sample_weight, seed, n_levels=None):
         """Learn the tables from (X, y) and return a copy of X with the features replaced by their
-        ordered statistics (training rows only ever see earlier rows of the permutation)."""
+        ordered statistics (training rows only ever see earlier rows of the permutation).
+        ``n_levels``: {feature: number of levels} of the frame's columns; their tables get one entry per
+        level (NaN for levels without rows), so a model file's table and levels must agree exactly."""
         n = X.shape[0]
         y = np.ascontiguousarray(y, dtype=np.float64)
         w = np.ones(n) if sample_weight is None else np.ascontiguousarray(sample_weight, dtype=np.float64)
@@ -120,9 +122,9 @@ class TargetStats:
         self.tables_ = []
         for f in self.features:
             codes = np.ascontiguousarray(X[:, f], dtype=np.float64)
-            n_levels = _check_codes(codes, int(f))
+            size = max(_check_codes(codes, int(f)), (n_levels or {}).get(int(f), 0), 1)
             col = np.empty(n)
-            s, c, rows = _ordered_stats(codes, y, w, perm, self.prior_, self.prior_weight, max(n_levels, 1), col)
+            s, c, rows = _ordered_stats(codes, y, w, perm, self.prior_, self.prior_weight, size, col)
             out[:, f] = col
             table = (s + self.prior_weight * self.prior_) / (c + self.prior_weight)
             table[rows == 0] = np.nan

@@ -154,7 +154,8 @@ def encode_categoricals(est, X, y, sample_weight, rng, n_classes=0, previous=Non
             raise ValueError("warm start needs the categorical encodings the model was fitted with")
         seed = previous.seed_
     stats = TargetStats(target)
-    X = stats.fit_transform(X, y, sample_weight, seed)
+    levels = {f: schema.levels(f).size for f in target if schema.levels(f) is not None}
+    X = stats.fit_transform(X, y, sample_weight, seed, levels)
     schema.target_stats = stats
     return X, [f for f in categorical if f not in set(target)]
 
