@@ -49,6 +49,18 @@ def _reference(explained, x, m):
     return phi, inter
 
 
+def _assert_matches_enumeration(explained, rows, n_features):
+    """The kernels' contributions and interactions of every row equal the brute-force reference's;
+    returns the contributions."""
+    phi = forest_contributions(explained, rows)
+    inter = forest_interactions(explained, rows)
+    for i, x in enumerate(rows):
+        ref_phi, ref_inter = _reference(explained, x, n_features)
+        np.testing.assert_allclose(phi[i], ref_phi, rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(inter[i], ref_inter, rtol=1e-9, atol=1e-12)
+    return phi
+
+
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_booster_trees_match_subset_enumeration(seed):
     X, y = _data(seed)
@@ -58,12 +70,7 @@ def test_booster_trees_match_subset_enumeration(seed):
     assert np.any(f.nodes["cat_index"] >= 0)  # a categorical split is explained
     explained = Explained(f, f.values, f.tree_output, 1, model._baseline)
     rows = _rows(X)
-    phi = forest_contributions(explained, rows)
-    inter = forest_interactions(explained, rows)
-    for i, x in enumerate(rows):
-        ref_phi, ref_inter = _reference(explained, x, X.shape[1])
-        np.testing.assert_allclose(phi[i], ref_phi, rtol=1e-9, atol=1e-12)
-        np.testing.assert_allclose(inter[i], ref_inter, rtol=1e-9, atol=1e-12)
+    _assert_matches_enumeration(explained, rows, X.shape[1])
 
 
 def test_repeated_feature_on_a_path():
@@ -75,12 +82,7 @@ def test_repeated_feature_on_a_path():
     f = model._forest
     explained = Explained(f, f.values, f.tree_output, 1, model._baseline)
     X_test = np.vstack([X[:8], [[np.nan, 0.1]]])
-    phi = forest_contributions(explained, X_test)
-    inter = forest_interactions(explained, X_test)
-    for i, x in enumerate(X_test):
-        ref_phi, ref_inter = _reference(explained, x, 2)
-        np.testing.assert_allclose(phi[i], ref_phi, rtol=1e-9, atol=1e-12)
-        np.testing.assert_allclose(inter[i], ref_inter, rtol=1e-9, atol=1e-12)
+    _assert_matches_enumeration(explained, X_test, 2)
 
 
 def test_vector_leaves_and_scale_match_enumeration():
@@ -92,12 +94,7 @@ def test_vector_leaves_and_scale_match_enumeration():
     f = model._forest
     explained = Explained(f, f.values, np.zeros(f.n_trees), 3, 0.0, scale=1.0 / f.n_trees)
     rows = _rows(X)
-    phi = forest_contributions(explained, rows)
-    inter = forest_interactions(explained, rows)
-    for i, x in enumerate(rows):
-        ref_phi, ref_inter = _reference(explained, x, X.shape[1])
-        np.testing.assert_allclose(phi[i], ref_phi, rtol=1e-9, atol=1e-12)
-        np.testing.assert_allclose(inter[i], ref_inter, rtol=1e-9, atol=1e-12)
+    phi = _assert_matches_enumeration(explained, rows, X.shape[1])
     np.testing.assert_allclose(phi.sum(axis=2), model.predict_proba(rows), rtol=1e-9, atol=1e-12)
 
 
